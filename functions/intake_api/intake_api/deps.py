@@ -1,0 +1,26 @@
+"""Collaborators of the API, built once per container on first use (so tests can patch the environment)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+import boto3
+
+from intake.applications import ApplicationService
+from intake.blobs import UploadsBucket
+from intake.settings import ApiSettings, load_settings
+from intake.store import IntakeStore
+from intake.programs import load_catalogue
+
+
+@cache
+def applications() -> ApplicationService:
+    settings = load_settings(ApiSettings)
+    return ApplicationService(
+        store=IntakeStore(boto3.resource("dynamodb").Table(settings.table_name)),
+        presigner=UploadsBucket(boto3.client("s3"), settings.bucket_name),
+        catalogue=load_catalogue(),
+        clock=lambda: datetime.now(UTC),
+        upload_ttl=timedelta(seconds=settings.upload_url_ttl_seconds),
+    )

@@ -1,0 +1,66 @@
+"""Applicant routes: create an application, read it, get an upload URL for one of its materials."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from intake.applications import CreateApplication, UploadRequest
+from intake.ids import ID_PATTERN
+from intake.models import ApplicationView, UploadTicket
+from intake.observability import logger, mask_phone
+from intake_api import deps
+from intake_api.errors import ErrorResponse
+
+router = APIGatewayRouter()
+
+ApplicationId = Annotated[str, Path(pattern=ID_PATTERN, description="Application id (26 characters).")]
+MaterialId = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]*[a-z0-9]$", max_length=64)]
+ERRORS = {404: {"description": "Not found", "content": {"application/json": {"model": ErrorResponse}}},
+          409: {"description": "Refused in the current status", "content": {"application/json": {"model": ErrorResponse}}},
+          422: {"description": "Invalid request", "content": {"application/json": {"model": ErrorResponse}}}}
+
+
+def _json(status: int, model: ApplicationView | UploadTicket) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=model)
+
+
+@router.post(
+    "/applications",
+    summary="Create an application in status draft",
+    responses={201: {"description": "Created", "content": {"application/json": {"model": ApplicationView}}},
+               422: ERRORS[422]},
+)
+def create_application(request: Annotated[CreateApplication, Body()]) -> Response[ApplicationView]:
+    view = deps.applications().create(request)
+    logger.info("application created", extra={"application_id": view.id, "program_id": view.program_id,
+                                              "phone": mask_phone(request.applicant.phone)})
+    return _json(201, view)
+
+
+@router.get(
+    "/applications/<application_id>",
+    summary="An application with each material's state and findings",
+    responses={200: {"description": "OK", "content": {"application/json": {"model": ApplicationView}}},
+               404: ERRORS[404]},
+)
+def get_application(application_id: ApplicationId) -> ApplicationView:
+    return deps.applications().get(application_id)
+
+
+@router.post(
+    "/applications/<application_id>/materials/<material_id>/upload-url",
+    summary="A presigned POST for one file of this material",
+    responses={201: {"description": "Created", "content": {"application/json": {"model": UploadTicket}}},
+               404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422],
+               429: {"description": "Upload limit reached", "content": {"application/json": {"model": ErrorResponse}}}},
+)
+def create_upload_url(application_id: ApplicationId, material_id: MaterialId,
+                      request: Annotated[UploadRequest | None, Body()] = None) -> Response[UploadTicket]:
+    ticket = deps.applications().issue_upload(application_id, material_id, request or UploadRequest())
+    logger.info("upload issued", extra={"application_id": application_id, "material_id": material_id,
+                                        "upload_id": ticket.upload_id})
+    return _json(201, ticket)

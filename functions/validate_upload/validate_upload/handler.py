@@ -1,0 +1,64 @@
+"""SQS consumer: each message is an S3 ObjectCreated notification for an applicant's upload.
+
+A file that fails its checks is a normal, recorded outcome. Only failures that a retry can cure (S3 or
+DynamoDB unavailable, throttling) or a message that cannot be parsed raise; Lambda then retries that
+message alone (ReportBatchItemFailures) and, after the queue's maxReceiveCount, moves it to the
+dead-letter queue, so one poisoned message never blocks the rest of its batch.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from intake.blobs import UploadsBucket
+from intake.observability import logger, metrics, tracer
+from intake.programs import load_catalogue
+from intake.settings import ValidatorSettings, load_settings
+from intake.store import IntakeStore
+from intake.validation import Outcome, UploadValidator
+from validate_upload.events import S3Notification
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@cache
+def validator() -> UploadValidator:
+    settings = load_settings(ValidatorSettings)
+    return UploadValidator(
+        store=IntakeStore(boto3.resource("dynamodb").Table(settings.table_name)),
+        objects=UploadsBucket(boto3.client("s3"), settings.bucket_name),
+        catalogue=load_catalogue(),
+        clock=lambda: datetime.now(UTC),
+    )
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    logger.append_keys(message_id=record.message_id)
+    notification = S3Notification.model_validate_json(record.body)
+    if notification.is_test_event:
+        logger.info("s3 test event ignored")
+        return
+    for s3_record in notification.Records:
+        obj = s3_record.to_object()
+        outcome = validator().process(obj)
+        metrics.add_metric(name=f"Upload_{outcome.value}", unit=MetricUnit.Count, value=1)
+        log = logger.warning if outcome in (Outcome.FOREIGN_KEY, Outcome.NEVER_ISSUED) else logger.info
+        log("upload processed", extra={"outcome": outcome.value, "key": obj.key, "size": obj.size,
+                                       "event": s3_record.eventName})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)

@@ -1,0 +1,192 @@
+"""The intake table: key shapes, item mapping and every DynamoDB call. Nothing else touches the table.
+
+Single-table layout (all keys strings):
+    application  PK=APP#<id>  SK=APP                         GSI1PK=PROGRAM#<program>#STATUS#<status>
+    upload       PK=APP#<id>  SK=UPLOAD#<material>#<upload>  expires_at (TTL) until its object arrives
+
+One Query on PK returns an application with all its uploads. Every write is conditional.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from intake.checks.models import CheckResult
+from intake.errors import Conflict, LimitReached, NotFound
+from intake.models import STATUS_LABELS, Application, StoredObject, Upload
+
+UNCLAIMED_UPLOAD_TTL = timedelta(days=2)
+"""An issued upload whose object never arrives is forgotten after this long."""
+
+
+def _app_pk(application_id: str) -> str:
+    return f"APP#{application_id}"
+
+
+def _upload_sk(material_id: str, upload_id: str) -> str:
+    return f"UPLOAD#{material_id}#{upload_id}"
+
+
+def _conditional_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in {"ConditionalCheckFailedException",
+                                                         "TransactionCanceledException"}
+
+
+class IntakeStore:
+    """Data access for applications and uploads. `table` is a boto3 DynamoDB Table resource."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    # ------------------------------------------------------------------ applications
+    def create_application(self, app: Application) -> None:
+        item = {
+            "PK": _app_pk(app.id),
+            "SK": "APP",
+            "type": "application",
+            "GSI1PK": f"PROGRAM#{app.program_id}#STATUS#{app.status}",
+            "GSI1SK": f"{app.created_at.isoformat()}#{app.id}",
+            **app.model_dump(mode="json"),
+        }
+        try:
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                raise Conflict("申请编号重复，请重试", "application id already exists, retry",
+                               code="application.exists") from exc
+            raise
+
+    def load_application(self, application_id: str) -> tuple[Application, list[Upload]]:
+        """The application and every upload issued for it, in one paginated Query."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": _app_pk(application_id)},
+        }
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        app_items = [i for i in items if i.get("SK") == "APP"]
+        if not app_items:
+            raise NotFound(f"申请 {application_id} 不存在", f"application {application_id} not found",
+                           code="application.not_found")
+        return Application.model_validate(app_items[0]), [
+            self._to_upload(i) for i in items if i.get("type") == "upload"
+        ]
+
+    # ------------------------------------------------------------------ uploads
+    def issue_upload(self, upload: Upload, *, allowed_statuses: Iterable[str], max_uploads: int,
+                     now: datetime) -> None:
+        """Count the upload against the application and record it, atomically; refuse when the
+        application does not exist, is not in an uploadable status, or has used up its uploads."""
+        statuses = sorted(allowed_statuses)
+        status_values = {f":st{i}": s for i, s in enumerate(statuses)}
+        client = self._table.meta.client
+        try:
+            client.transact_write_items(TransactItems=[
+                {"Update": {
+                    "TableName": self._table.name,
+                    "Key": {"PK": _app_pk(upload.application_id), "SK": "APP"},
+                    "UpdateExpression": "SET upload_count = upload_count + :one, updated_at = :now",
+                    "ConditionExpression": (
+                        f"attribute_exists(PK) AND #status IN ({', '.join(status_values)}) "
+                        "AND upload_count < :max"
+                    ),
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":one": 1, ":now": now.isoformat(), ":max": max_uploads,
+                                                  **status_values},
+                }},
+                {"Put": {
+                    "TableName": self._table.name,
+                    "Item": {
+                        "PK": _app_pk(upload.application_id),
+                        "SK": _upload_sk(upload.material_id, upload.upload_id),
+                        "type": "upload",
+                        "expires_at": int((now + UNCLAIMED_UPLOAD_TTL).timestamp()),
+                        **upload.model_dump(mode="json", exclude_none=True),
+                    },
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }},
+            ])
+        except ClientError as exc:
+            if not _conditional_failure(exc):
+                raise
+            self._explain_refused_issue(upload.application_id, statuses, max_uploads)
+            raise
+
+    def _explain_refused_issue(self, application_id: str, statuses: list[str], max_uploads: int) -> None:
+        app, _ = self.load_application(application_id)  # raises NotFound
+        if app.status not in statuses:
+            zh, en = STATUS_LABELS[app.status]
+            raise Conflict(f"申请当前状态为“{zh}”，不能上传材料", f"the application is {en}; uploads are closed",
+                           code="application.not_uploadable", status=app.status)
+        if app.upload_count >= max_uploads:
+            raise LimitReached(f"本申请已上传 {app.upload_count} 次，达到上限 {max_uploads} 次",
+                               f"{app.upload_count} uploads used, limit {max_uploads}",
+                               code="upload.limit_reached", measured=app.upload_count, limit=max_uploads)
+
+    def get_upload(self, application_id: str, material_id: str, upload_id: str) -> Upload | None:
+        item = self._table.get_item(
+            Key={"PK": _app_pk(application_id), "SK": _upload_sk(material_id, upload_id)},
+            ConsistentRead=True,
+        ).get("Item")
+        return self._to_upload(item) if item else None
+
+    def begin_check(self, upload: Upload, obj: StoredObject) -> bool:
+        """Claim this object for checking. False when it is a duplicate of an event already recorded,
+        or older than an object already seen under the same key (S3 delivers at least once, unordered).
+        A claim left in `checking` by a crashed run can be claimed again by the same object."""
+        try:
+            self._table.update_item(
+                Key={"PK": _app_pk(upload.application_id), "SK": _upload_sk(upload.material_id, upload.upload_id)},
+                UpdateExpression=("SET #state = :checking, #object = :object, object_order = :order "
+                                  "REMOVE expires_at, #result, checked_at"),
+                ConditionExpression=("attribute_exists(PK) AND (attribute_not_exists(object_order) "
+                                     "OR object_order < :order "
+                                     "OR (object_order = :order AND #state = :checking))"),
+                ExpressionAttributeNames={"#state": "state", "#object": "object", "#result": "result"},
+                ExpressionAttributeValues={":checking": "checking", ":order": obj.order,
+                                           ":object": obj.model_dump(mode="json", exclude_none=True)},
+            )
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def record_result(self, upload: Upload, obj: StoredObject, result: CheckResult, now: datetime) -> bool:
+        """Store the verdict, unless a newer object under the same key has been claimed meanwhile."""
+        try:
+            self._table.update_item(
+                Key={"PK": _app_pk(upload.application_id), "SK": _upload_sk(upload.material_id, upload.upload_id)},
+                UpdateExpression="SET #state = :state, #result = :result, checked_at = :now",
+                ConditionExpression="object_order = :order AND #state = :checking",
+                ExpressionAttributeNames={"#state": "state", "#result": "result"},
+                ExpressionAttributeValues={
+                    ":state": "passed" if result.ok else "failed",
+                    ":result": result.model_dump_json(),
+                    ":now": now.isoformat(),
+                    ":order": obj.order,
+                    ":checking": "checking",
+                },
+            )
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _to_upload(item: dict[str, Any]) -> Upload:
+        data = dict(item)
+        if isinstance(data.get("result"), str):
+            data["result"] = json.loads(data["result"])
+        return Upload.model_validate(data)

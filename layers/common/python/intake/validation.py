@@ -1,0 +1,69 @@
+"""What happens when S3 reports a new object: find the upload it belongs to, check it, record it.
+
+Safe under at-least-once, out-of-order delivery: a duplicate event or an older object under the same key
+changes nothing (see IntakeStore.begin_check); a file that fails its checks is recorded with its findings,
+never dropped; an object under a key this system never issued is ignored and reported.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from intake.checks import CheckResult, ImageFacts, check_material
+from intake.findings import error
+from intake.ids import UploadKey
+from intake.models import StoredObject
+from intake.ports import Clock, ObjectReader, UploadStore
+from intake.programs import ProgramCatalogue
+
+READ_LIMIT_FACTOR = 2
+"""Objects larger than twice their spec's maximum are judged on their reported size without being read.
+S3 enforces the POST policy's size cap, so this only guards against a misconfigured or local bucket."""
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"
+    SUPERSEDED = "superseded"
+    FOREIGN_KEY = "foreign_key"
+    NEVER_ISSUED = "never_issued"
+
+
+class UploadValidator:
+    def __init__(self, store: UploadStore, objects: ObjectReader, catalogue: ProgramCatalogue, clock: Clock) -> None:
+        self._store = store
+        self._objects = objects
+        self._catalogue = catalogue
+        self._clock = clock
+
+    def process(self, obj: StoredObject) -> Outcome:
+        parsed = UploadKey.parse(obj.key)
+        program, material = self._catalogue.lookup(parsed.program_id, parsed.material_id) if parsed else (None, None)
+        if parsed is None or program is None or material is None:
+            return Outcome.FOREIGN_KEY
+        upload = self._store.get_upload(parsed.application_id, parsed.material_id, parsed.upload_id)
+        if upload is None or upload.key != obj.key:
+            return Outcome.NEVER_ISSUED
+        if not self._store.begin_check(upload, obj):
+            return Outcome.DUPLICATE
+        spec = program.spec_for(material)
+        if obj.size > spec.max_bytes * READ_LIMIT_FACTOR:
+            result = oversize_result(obj.size, spec.max_bytes)
+        else:
+            result = check_material(self._objects.read(obj.key, obj.version_id), spec)
+        if not self._store.record_result(upload, obj, result, self._clock()):
+            return Outcome.SUPERSEDED
+        return Outcome.PASSED if result.ok else Outcome.FAILED
+
+
+def oversize_result(size: int, max_bytes: int) -> CheckResult:
+    return CheckResult(
+        facts=ImageFacts(bytes=size),
+        findings=[error(
+            "file.too_large",
+            f"文件大小为 {size / 1048576:.1f} MB，超过上限 {max_bytes / 1048576:.1f} MB",
+            f"file is {size / 1048576:.1f} MB, larger than the {max_bytes / 1048576:.1f} MB limit",
+            measured=size, limit=max_bytes,
+        )],
+    )
