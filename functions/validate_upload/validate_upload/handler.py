@@ -26,7 +26,9 @@ from intake.store import IntakeStore
 from intake.validation import Outcome, UploadValidator
 from validate_upload.events import S3Notification
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Every failed message is reported, even when all of a batch fail: Lambda then retries exactly those,
+# and the invocation itself does not count as a function error.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @cache
@@ -51,7 +53,7 @@ def record_handler(record: SQSRecord) -> None:
         obj = s3_record.to_object()
         outcome = validator().process(obj)
         metrics.add_metric(name=f"Upload_{outcome.value}", unit=MetricUnit.Count, value=1)
-        log = logger.warning if outcome in (Outcome.FOREIGN_KEY, Outcome.NEVER_ISSUED) else logger.info
+        log = logger.warning if outcome in (Outcome.FOREIGN_BUCKET, Outcome.FOREIGN_KEY, Outcome.NEVER_ISSUED) else logger.info
         log("upload processed", extra={"outcome": outcome.value, "key": obj.key, "size": obj.size,
                                        "event": s3_record.eventName})
 

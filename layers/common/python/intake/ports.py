@@ -31,4 +31,7 @@ class Presigner(Protocol):
 
 
 class ObjectReader(Protocol):
+    name: str
+    """The bucket this reader reads from."""
+
     def read(self, key: str, version_id: str | None = None) -> bytes: ...

@@ -27,6 +27,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     SUPERSEDED = "superseded"
     FOREIGN_KEY = "foreign_key"
+    FOREIGN_BUCKET = "foreign_bucket"
     NEVER_ISSUED = "never_issued"
 
 
@@ -38,6 +39,8 @@ class UploadValidator:
         self._clock = clock
 
     def process(self, obj: StoredObject) -> Outcome:
+        if obj.bucket != self._objects.name:
+            return Outcome.FOREIGN_BUCKET
         parsed = UploadKey.parse(obj.key)
         program, material = self._catalogue.lookup(parsed.program_id, parsed.material_id) if parsed else (None, None)
         if parsed is None or program is None or material is None:

@@ -1,0 +1,1 @@
+"""Tools around the deployed system: the `intake` command and the local stack."""

@@ -1,0 +1,125 @@
+"""`intake`: check files against a program's specs, list programs, run the whole stack locally.
+
+Exit codes: 0 every file ok, 1 some file has an error finding, 2 bad usage. Never a traceback for
+anything the user typed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from intake.checks import check_material
+from intake.programs import ProgramCatalogue, load_catalogue
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 on usage errors, as we want
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"intake: {message}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):  # `intake programs | head` ends quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    parser = _Parser(prog="intake", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = sub.add_parser("check", help="check files against a material's spec and print JSON findings")
+    check.add_argument("--program", required=True, help="program id (see `intake programs`)")
+    check.add_argument("--material", required=True, help="material id within the program")
+    check.add_argument("files", nargs="+", metavar="FILE")
+
+    programs = sub.add_parser("programs", help="list programs, their materials and file specs")
+    programs.add_argument("--json", action="store_true", help="print the full definitions as JSON")
+
+    local = sub.add_parser("local", help="run the whole application on this machine (moto, no AWS, no Docker)")
+    local.add_argument("--port", type=int, default=8000, help="API port on 127.0.0.1 (default 8000)")
+    local.add_argument("--state-file", type=Path, default=Path(".intake-local/state.json"),
+                       help="where to write the JSON state file (default .intake-local/state.json)")
+    local.add_argument("--template", type=Path, default=None, help="SAM template (default: the repository's)")
+
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return _check(load_catalogue(), args.program, args.material, args.files)
+    if args.command == "programs":
+        return _programs(load_catalogue(), as_json=args.json)
+    from intake_tools.local import run_local_stack  # imports moto: only when asked for
+
+    return run_local_stack(port=args.port, state_file=args.state_file, template=args.template)
+
+
+def _usage_error(message: str) -> int:
+    print(f"intake: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _check(catalogue: ProgramCatalogue, program_id: str, material_id: str, files: list[str]) -> int:
+    program, material = catalogue.lookup(program_id, material_id)
+    if program is None:
+        return _usage_error(f"unknown program {program_id!r}; valid programs: {', '.join(catalogue.ids)}")
+    if material is None:
+        return _usage_error(f"unknown material {material_id!r} in {program_id}; valid materials: "
+                            f"{', '.join(m.id for m in program.materials)}")
+    spec = program.spec_for(material)
+    report: list[dict[str, Any]] = []
+    for name in files:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return _usage_error(f"cannot read {name}: {exc.strerror or exc}")
+        result = check_material(data, spec)
+        report.append({"file": name, "ok": result.ok,
+                       "findings": [f.model_dump(mode="json") for f in result.findings],
+                       "facts": result.facts.model_dump(mode="json")})
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK if all(r["ok"] for r in report) else EXIT_FINDINGS
+
+
+def _programs(catalogue: ProgramCatalogue, *, as_json: bool) -> int:
+    if as_json:
+        json.dump([p.model_dump(mode="json") for p in catalogue], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for program in catalogue:
+        print(f"{program.id}  {program.name_zh}")
+        print(f"    {program.name_en}")
+        for m in program.materials:
+            spec = program.spec_for(m)
+            print(f"    - {m.id:<26} {m.name_zh}  [{describe_spec(spec)}]")
+        print()
+    return EXIT_OK
+
+
+def describe_spec(spec: Any) -> str:
+    parts = ["/".join(spec.formats)]
+    parts.append(f"{_size(spec.min_bytes)}–{_size(spec.max_bytes)}" if spec.min_bytes > 1 else f"≤{_size(spec.max_bytes)}")
+    if spec.exact_pixels:
+        parts.append(f"exactly {spec.exact_pixels.width}×{spec.exact_pixels.height}px")
+    if spec.min_pixels:
+        parts.append(f"≥{spec.min_pixels.width}×{spec.min_pixels.height}px")
+    if spec.aspect_ratio:
+        parts.append(f"{spec.aspect_ratio.width}:{spec.aspect_ratio.height}±{spec.aspect_ratio.tolerance:.0%}")
+    if spec.colour != "any":
+        parts.append(spec.colour)
+    if spec.min_dpi:
+        parts.append(f"≥{spec.min_dpi}dpi")
+    if spec.background:
+        parts.append(f"{spec.background} background")
+    return ", ".join(parts)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1048576:g} MB" if n >= 1048576 else f"{n / 1024:g} KB"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Calling the real handlers in-process with the sample events from events/."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+@dataclass
+class Context:
+    function_name: str = "intake-test"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:intake-test"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+    log_group_name: str = "/aws/lambda/intake-test"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def reset_handler_caches() -> None:
+    """Handlers build their collaborators once per container; each test is a new container."""
+    from intake.settings import load_settings
+    from intake_api import deps
+    from validate_upload import handler as validator_handler
+
+    load_settings.cache_clear()
+    deps.applications.cache_clear()
+    validator_handler.validator.cache_clear()
+
+
+def call_api(method: str, path: str, body: Any = None, raw_body: str | None = None) -> tuple[int, Any]:
+    """Build a REST proxy event from the sample of the matching route and call the API handler."""
+    from intake_api.handler import lambda_handler
+
+    parts = path.strip("/").split("/")
+    if parts[0] == "applications" and len(parts) == 1:
+        ev, params = event("apigateway/create-application"), None
+    elif parts[0] == "applications" and len(parts) == 2:
+        ev, params = event("apigateway/get-application"), {"application_id": parts[1]}
+    elif parts[0] == "applications":
+        ev, params = event("apigateway/create-upload-url"), {"application_id": parts[1], "material_id": parts[3]}
+    elif parts[0] == "programs" and len(parts) == 2:
+        ev, params = event("apigateway/get-program"), {"program_id": parts[1]}
+    elif parts[0] == "programs":
+        ev, params = event("apigateway/list-programs"), None
+    else:
+        ev, params = event("apigateway/openapi"), None
+    ev = copy.deepcopy(ev)
+    ev.update(httpMethod=method, path=path, pathParameters=params)
+    ev["requestContext"].update(httpMethod=method, path=f"/v1{path}")
+    ev["body"] = raw_body if raw_body is not None else (None if body is None else json.dumps(body, ensure_ascii=False))
+    response = lambda_handler(ev, Context())
+    text = response["body"]
+    return response["statusCode"], json.loads(text) if text else None
+
+
+def sqs_event_for(objects: list[dict[str, Any]] | list[str]) -> dict[str, Any]:
+    """An SQS batch shaped like events/sqs/s3-object-created.json, one message per item: a dict describes
+    an S3 object (key, size, sequencer, version_id, event_time); a string is sent as the raw body."""
+    sample = event("sqs/s3-object-created")
+    template_record = sample["Records"][0]
+    records = []
+    for i, item in enumerate(objects):
+        record = copy.deepcopy(template_record)
+        record["messageId"] = f"msg-{i}"
+        if isinstance(item, str):
+            record["body"] = item
+        else:
+            body = json.loads(record["body"])
+            s3 = body["Records"][0]["s3"]
+            s3["bucket"]["name"] = item["bucket"]
+            s3["object"].update(key=item["key"], size=item["size"], sequencer=item.get("sequencer", "00A1"),
+                                versionId=item.get("version_id"))
+            body["Records"][0]["eventTime"] = item.get("event_time", "2023-11-02T01:15:43.512Z")
+            record["body"] = json.dumps(body)
+        records.append(record)
+    return {"Records": records}
+
+
+def validate(batch: dict[str, Any]) -> dict[str, Any]:
+    from validate_upload.handler import lambda_handler
+
+    return lambda_handler(batch, Context())
