@@ -101,7 +101,8 @@ def _programs(catalogue: ProgramCatalogue, *, as_json: bool) -> int:
 
 def describe_spec(spec: Any) -> str:
     parts = ["/".join(spec.formats)]
-    parts.append(f"{_size(spec.min_bytes)}–{_size(spec.max_bytes)}" if spec.min_bytes > 1 else f"≤{_size(spec.max_bytes)}")
+    bounds = f"{_size(spec.min_bytes)}–{_size(spec.max_bytes)}" if spec.min_bytes > 1 else f"≤{_size(spec.max_bytes)}"
+    parts.append(bounds)
     if spec.exact_pixels:
         parts.append(f"exactly {spec.exact_pixels.width}×{spec.exact_pixels.height}px")
     if spec.min_pixels:

@@ -69,8 +69,8 @@ def call_api(method: str, path: str, body: Any = None, raw_body: str | None = No
 def sqs_event_for(objects: list[dict[str, Any]] | list[str]) -> dict[str, Any]:
     """An SQS batch shaped like events/sqs/s3-object-created.json, one message per item: a dict describes
     an S3 object (key, size, sequencer, version_id, event_time); a string is sent as the raw body."""
-    sample = event("sqs/s3-object-created")
-    template_record = sample["Records"][0]
+    template_record = event("sqs/s3-object-created")["Records"][0]
+    notification = event("s3/object-created")
     records = []
     for i, item in enumerate(objects):
         record = copy.deepcopy(template_record)
@@ -78,7 +78,7 @@ def sqs_event_for(objects: list[dict[str, Any]] | list[str]) -> dict[str, Any]:
         if isinstance(item, str):
             record["body"] = item
         else:
-            body = json.loads(record["body"])
+            body = copy.deepcopy(notification)
             s3 = body["Records"][0]["s3"]
             s3["bucket"]["name"] = item["bucket"]
             s3["object"].update(key=item["key"], size=item["size"], sequencer=item.get("sequencer", "00A1"),

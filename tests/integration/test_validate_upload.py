@@ -5,7 +5,7 @@ import os
 import boto3
 import pytest
 
-from tests.integration.lambdas import call_api, reset_handler_caches, sqs_event_for, validate
+from tests.integration.lambdas import call_api, event, reset_handler_caches, sqs_event_for, validate
 from tests.unit.imagegen import ID_BLUE, portrait
 
 APPLICANT = {"name": "李华", "phone": "13800138000"}
@@ -95,9 +95,13 @@ def test_a_poisoned_message_fails_alone_and_the_rest_of_the_batch_is_recorded():
 
 
 def test_s3_test_event_is_ignored():
-    from tests.integration.lambdas import event
-
     assert validate(event("sqs/s3-test-event")) == {"batchItemFailures": []}
+
+
+def test_the_sample_mixed_batch_reports_only_its_unparseable_message():
+    batch = event("sqs/mixed-batch")
+    poisoned = batch["Records"][1]["messageId"]
+    assert validate(batch) == {"batchItemFailures": [{"itemIdentifier": poisoned}]}
 
 
 @pytest.mark.rule("X-FILE-1")

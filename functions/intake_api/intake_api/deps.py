@@ -9,9 +9,9 @@ import boto3
 
 from intake.applications import ApplicationService
 from intake.blobs import UploadsBucket
+from intake.programs import load_catalogue
 from intake.settings import ApiSettings, load_settings
 from intake.store import IntakeStore
-from intake.programs import load_catalogue
 
 
 @cache

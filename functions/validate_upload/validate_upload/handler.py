@@ -53,7 +53,8 @@ def record_handler(record: SQSRecord) -> None:
         obj = s3_record.to_object()
         outcome = validator().process(obj)
         metrics.add_metric(name=f"Upload_{outcome.value}", unit=MetricUnit.Count, value=1)
-        log = logger.warning if outcome in (Outcome.FOREIGN_BUCKET, Outcome.FOREIGN_KEY, Outcome.NEVER_ISSUED) else logger.info
+        unexpected = outcome in (Outcome.FOREIGN_BUCKET, Outcome.FOREIGN_KEY, Outcome.NEVER_ISSUED)
+        log = logger.warning if unexpected else logger.info
         log("upload processed", extra={"outcome": outcome.value, "key": obj.key, "size": obj.size,
                                        "event": s3_record.eventName})
 

@@ -19,9 +19,12 @@ router = APIGatewayRouter()
 
 ApplicationId = Annotated[str, Path(pattern=ID_PATTERN, description="Application id (26 characters).")]
 MaterialId = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]*[a-z0-9]$", max_length=64)]
-ERRORS = {404: {"description": "Not found", "content": {"application/json": {"model": ErrorResponse}}},
-          409: {"description": "Refused in the current status", "content": {"application/json": {"model": ErrorResponse}}},
-          422: {"description": "Invalid request", "content": {"application/json": {"model": ErrorResponse}}}}
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
+
+
+ERRORS = {404: _error("Not found"), 409: _error("Refused in the current status"), 422: _error("Invalid request")}
 
 
 def _json(status: int, model: ApplicationView | UploadTicket) -> Response:
@@ -56,7 +59,7 @@ def get_application(application_id: ApplicationId) -> ApplicationView:
     summary="A presigned POST for one file of this material",
     responses={201: {"description": "Created", "content": {"application/json": {"model": UploadTicket}}},
                404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422],
-               429: {"description": "Upload limit reached", "content": {"application/json": {"model": ErrorResponse}}}},
+               429: _error("Upload limit reached")},
 )
 def create_upload_url(application_id: ApplicationId, material_id: MaterialId,
                       request: Annotated[UploadRequest | None, Body()] = None) -> Response[UploadTicket]:

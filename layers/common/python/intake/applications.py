@@ -72,7 +72,8 @@ class ApplicationService:
         if material is None:
             raise NotFound(
                 f"材料 {material_id} 不属于 {program.name_zh}",
-                f"material {material_id} is not part of {program.id}; valid: {', '.join(m.id for m in program.materials)}",
+                f"material {material_id} is not part of {program.id}; "
+                f"valid: {', '.join(m.id for m in program.materials)}",
                 code="material.not_found", valid=[m.id for m in program.materials],
             )
         spec = program.spec_for(material)
