@@ -143,3 +143,21 @@ def test_events_from_another_bucket_are_ignored():
     obj = put(ticket["fields"]["key"], GOOD) | {"bucket": "somebody-elses-bucket"}
     assert validate(sqs_event_for([obj])) == {"batchItemFailures": []}
     assert material(app_id)["state"] == "missing"
+
+
+def test_an_object_far_over_its_limit_is_judged_from_its_size_without_being_read(monkeypatch):
+    # Given a bucket that did not enforce the POST policy (moto, or a misconfiguration)
+    from intake.blobs import UploadsBucket
+
+    app_id, ticket = issue()
+    obj = put(ticket["fields"]["key"], b"\xff\xd8" + bytes(500 * 1024))
+
+    def must_not_read(self, key, version_id=None):
+        raise AssertionError("an object this large must not be downloaded")
+
+    monkeypatch.setattr(UploadsBucket, "read", must_not_read)
+    assert validate(sqs_event_for([obj])) == {"batchItemFailures": []}
+    m = material(app_id)
+    finding = m["latest"]["findings"][0]
+    assert m["state"] == "failed" and finding["code"] == "file.too_large"
+    assert (finding["measured"], finding["limit"]) == (500 * 1024 + 2, 200 * 1024)

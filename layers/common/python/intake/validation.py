@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from intake.checks import CheckResult, ImageFacts, check_material
-from intake.findings import error
+from intake.checks import CheckResult, FileSpec, ImageFacts, check_material
+from intake.checks.engine import size_findings
 from intake.ids import UploadKey
 from intake.models import StoredObject
 from intake.ports import Clock, ObjectReader, UploadStore
@@ -52,7 +52,7 @@ class UploadValidator:
             return Outcome.DUPLICATE
         spec = program.spec_for(material)
         if obj.size > spec.max_bytes * READ_LIMIT_FACTOR:
-            result = oversize_result(obj.size, spec.max_bytes)
+            result = oversize_result(obj.size, spec)
         else:
             result = check_material(self._objects.read(obj.key, obj.version_id), spec)
         if not self._store.record_result(upload, obj, result, self._clock()):
@@ -60,13 +60,5 @@ class UploadValidator:
         return Outcome.PASSED if result.ok else Outcome.FAILED
 
 
-def oversize_result(size: int, max_bytes: int) -> CheckResult:
-    return CheckResult(
-        facts=ImageFacts(bytes=size),
-        findings=[error(
-            "file.too_large",
-            f"文件大小为 {size / 1048576:.1f} MB，超过上限 {max_bytes / 1048576:.1f} MB",
-            f"file is {size / 1048576:.1f} MB, larger than the {max_bytes / 1048576:.1f} MB limit",
-            measured=size, limit=max_bytes,
-        )],
-    )
+def oversize_result(size: int, spec: FileSpec) -> CheckResult:
+    return CheckResult(facts=ImageFacts(bytes=size), findings=size_findings(size, spec))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, computed_field
+from typing import Any
+
+from pydantic import BaseModel, Field, computed_field
 
 from intake.findings import Finding
 
@@ -25,6 +27,10 @@ class ImageFacts(BaseModel):
     """`file` when the density came from JFIF/EXIF/pHYs, `inferred` when derived by the stated rule."""
     decoded_pixels: int = 0
     """Pixels actually decoded (0 when the file was judged from its header alone)."""
+    software: str | None = None
+    """Editing software named by the metadata (set when the spec asks for the editing warning)."""
+    measurements: dict[str, Any] = Field(default_factory=dict)
+    """Pixel measurements (working size, chroma, background colour and spread, sharpness) for staff."""
 
 
 class CheckResult(BaseModel):
