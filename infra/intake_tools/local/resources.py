@@ -1,0 +1,1207 @@
+"""Create a translated template's resources against moto, the way CloudFormation would.
+
+``provision`` walks the resources in dependency order. Storage and messaging resources (S3, SQS,
+DynamoDB) are created through the boto3 clients the caller supplies, so the same code serves moto's
+server (``intake local``) and in-process ``mock_aws`` (integration tests). Lambda functions, event-source
+mappings and the REST API become plain records (``FunctionSpec``, ``EventSource``, ``Route``) that the
+runtime plays locally. Every other resource type is either skipped from an explicit allow-list that says
+why, or refused with an error naming it: the template cannot grow something the local stack silently
+ignores.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import string
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .intrinsics import IntrinsicError, Resolver, references
+from .template import TranslatedTemplate
+
+__all__ = [
+    "SKIPPED_TYPES",
+    "Deployment",
+    "EventSource",
+    "FunctionSpec",
+    "MockResponse",
+    "ProvisionedResource",
+    "ProvisioningError",
+    "Route",
+    "provision",
+    "supported_types",
+]
+
+
+class ProvisioningError(Exception):
+    """The template asks for something the local stack cannot build."""
+
+
+#: Resource types with no local counterpart, and why leaving them out changes nothing locally.
+SKIPPED_TYPES: dict[str, str] = {
+    "AWS::IAM::Role": "IAM is not enforced locally; every function uses the local stack's dummy credentials",
+    "AWS::Lambda::Permission": "only the local stack's own dispatchers invoke functions",
+    "AWS::Lambda::LayerVersion": "layer code goes straight onto each function's import path",
+    "AWS::ApiGateway::Deployment": "the local HTTP server serves the API definition directly",
+    "AWS::ApiGateway::Stage": "the local HTTP server serves the one stage; its name goes into each event",
+    "AWS::Logs::LogGroup": "function output goes to the local stack's console",
+    "AWS::CloudWatch::Alarm": "there are no metrics locally",
+}
+
+
+# ---------------------------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A Lambda function as the local runtime runs it."""
+
+    logical_id: str
+    name: str
+    arn: str
+    handler: str
+    runtime: str
+    #: The function's environment variables, resolved, as Lambda would pass them (strings).
+    environment: dict[str, str]
+    timeout: int
+    memory_size: int
+    #: Directories to import from, in order: the function's code, then its layers'.
+    code_paths: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """An ``AWS::Lambda::EventSourceMapping``: a queue or stream that feeds a function."""
+
+    logical_id: str
+    function: str
+    kind: str  # "sqs" | "dynamodb"
+    source_arn: str
+    queue_url: str | None
+    batch_size: int
+    maximum_batching_window: float
+    function_response_types: tuple[str, ...]
+    enabled: bool = True
+    starting_position: str | None = None
+    maximum_retry_attempts: int = -1
+
+    @property
+    def reports_batch_item_failures(self) -> bool:
+        return "ReportBatchItemFailures" in self.function_response_types
+
+
+@dataclass(frozen=True)
+class MockResponse:
+    """What an API Gateway mock integration (e.g. the CORS ``OPTIONS`` method) answers."""
+
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """One path × method of a REST API."""
+
+    api: str
+    method: str  # upper case; "ANY" for x-amazon-apigateway-any-method
+    path: str  # the API Gateway resource path, e.g. /applications/{application_id}
+    stage: str
+    function: str | None = None  # logical id, for aws_proxy integrations
+    mock: MockResponse | None = None
+    binary_media_types: tuple[str, ...] = ()
+    stage_variables: dict[str, str] | None = None
+    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        parts, names = [], []
+        for segment in [segment for segment in self.path.split("/") if segment]:
+            if segment.startswith("{") and segment.endswith("+}"):
+                names.append(segment[1:-2])
+                parts.append("(.+)")
+            elif segment.startswith("{") and segment.endswith("}"):
+                names.append(segment[1:-1])
+                parts.append("([^/]+)")
+            else:
+                parts.append(re.escape(segment))
+        object.__setattr__(self, "_pattern", re.compile("^/" + "/".join(parts) + "/?$"))
+        object.__setattr__(self, "_names", tuple(names))
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        """Orders candidate routes as API Gateway does: literal segments beat parameters beat greedy."""
+        segments = [segment for segment in self.path.split("/") if segment]
+        greedy = sum(segment.endswith("+}") for segment in segments)
+        params = sum(segment.startswith("{") for segment in segments) - greedy
+        return (greedy, -(len(segments) - params - greedy), params)
+
+    def match(self, path: str) -> dict[str, str] | None:
+        """The path parameters (still URL-encoded) if the request path ``path`` is this route's resource."""
+        found = self._pattern.match(path)
+        return None if found is None else dict(zip(self._names, found.groups(), strict=True))
+
+    def describe(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass
+class ProvisionedResource:
+    logical_id: str
+    type: str
+    #: What ``Ref`` returns.
+    physical_id: Any
+    attributes: dict[str, Any] = field(default_factory=dict)
+    #: True when the resource exists in moto; False for records and skipped types.
+    created: bool = False
+    skipped_reason: str | None = None
+
+
+@dataclass
+class Deployment:
+    """What ``provision`` built: resources, functions, event sources, routes and outputs."""
+
+    stack_name: str
+    region: str
+    account_id: str
+    parameters: dict[str, Any]
+    resources: dict[str, ProvisionedResource] = field(default_factory=dict)
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    event_sources: list[EventSource] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    #: Things provisioning could not apply exactly, for the console (e.g. a setting moto refuses).
+    notes: list[str] = field(default_factory=list)
+
+    def of_type(self, resource_type: str) -> dict[str, ProvisionedResource]:
+        return {lid: res for lid, res in self.resources.items() if res.type == resource_type}
+
+    @property
+    def buckets(self) -> dict[str, str]:
+        """Bucket names by logical id."""
+        return {lid: res.physical_id for lid, res in self.of_type("AWS::S3::Bucket").items()}
+
+    @property
+    def tables(self) -> dict[str, str]:
+        """DynamoDB table names by logical id."""
+        return {lid: res.physical_id for lid, res in self.of_type("AWS::DynamoDB::Table").items()}
+
+    @property
+    def queues(self) -> dict[str, str]:
+        """SQS queue URLs by logical id."""
+        return {lid: res.physical_id for lid, res in self.of_type("AWS::SQS::Queue").items()}
+
+    @property
+    def bucket(self) -> str:
+        """The template's only bucket (an error if it has several)."""
+        return _only(self.buckets, "S3 bucket")
+
+    @property
+    def table(self) -> str:
+        """The template's only table (an error if it has several)."""
+        return _only(self.tables, "DynamoDB table")
+
+    def ref(self, logical_id: str) -> Any:
+        return self.resources[logical_id].physical_id
+
+    def attribute(self, logical_id: str, name: str) -> Any:
+        return self.resources[logical_id].attributes[name]
+
+
+def _only(named: dict[str, str], what: str) -> str:
+    if len(named) != 1:
+        raise LookupError(f"the template has {len(named)} {what}s ({', '.join(named)}); pick one by logical id")
+    return next(iter(named.values()))
+
+
+# ---------------------------------------------------------------------------------------------- clients
+
+ClientSource = Any  # a boto3 Session, a mapping service → client, or a callable service → client
+
+
+def _client_factory(source: ClientSource, region: str) -> Callable[[str], Any]:
+    cache: dict[str, Any] = {}
+
+    def get(service: str) -> Any:
+        if service not in cache:
+            if isinstance(source, Mapping):
+                if service not in source:
+                    raise ProvisioningError(f"no {service} client was given to provision()")
+                cache[service] = source[service]
+            elif hasattr(source, "client"):
+                cache[service] = source.client(service, region_name=region)
+            elif callable(source):
+                cache[service] = source(service)
+            else:
+                raise TypeError("session_or_clients must be a boto3 Session, a dict of clients or a callable")
+        return cache[service]
+
+    return get
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _suffix(length: int = 12) -> str:
+    return "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(length))
+
+
+def generated_name(
+    stack_name: str, logical_id: str, *, max_length: int, lowercase: bool = False, suffix: str = ""
+) -> str:
+    """A CloudFormation-like physical name: ``{stack}-{LogicalId}-{RANDOM}``, within ``max_length``."""
+    random_part = _suffix()
+    room = max_length - len(random_part) - len(suffix) - 2
+    stack_part = stack_name[: max(room // 2, 1)]
+    logical_part = logical_id[: max(room - len(stack_part), 1)]
+    name = f"{stack_part}-{logical_part}-{random_part}{suffix}"
+    return name.lower() if lowercase else name
+
+
+def _check_properties(
+    logical_id: str,
+    resource_type: str,
+    properties: Mapping[str, Any],
+    handled: set[str],
+    ignored: Mapping[str, str] | None = None,
+) -> None:
+    unknown = sorted(set(properties) - handled - set(ignored or {}))
+    if unknown:
+        raise ProvisioningError(
+            f"{logical_id} ({resource_type}): the local stack does not apply {', '.join(unknown)}; "
+            "teach intake_tools/local/resources.py to, so local and deployed behaviour stay the same"
+        )
+
+
+def _tags(properties: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [{"Key": str(tag["Key"]), "Value": _text(tag["Value"])} for tag in properties.get("Tags") or []]
+
+
+# ---------------------------------------------------------------------------------------------- provisioner
+
+
+class _Provisioner:
+    def __init__(
+        self,
+        translated: TranslatedTemplate,
+        *,
+        clients: Callable[[str], Any],
+        region: str,
+        account_id: str,
+        stack_name: str,
+        parameters: Mapping[str, Any],
+    ) -> None:
+        self.translated = translated
+        self.template = translated.cloudformation
+        self.clients = clients
+        self.region = region
+        self.account_id = account_id
+        self.stack_name = stack_name
+        self.template_resources: dict[str, dict[str, Any]] = self.template.get("Resources") or {}
+        self.deployment = Deployment(
+            stack_name=stack_name,
+            region=region,
+            account_id=account_id,
+            parameters=self._parameter_values(parameters),
+        )
+        self.resolver = Resolver(
+            region=region,
+            account_id=account_id,
+            stack_name=stack_name,
+            stack_id=f"arn:aws:cloudformation:{region}:{account_id}:stack/{stack_name}/{uuid.uuid4()}",
+            parameters=self.deployment.parameters,
+            conditions=self.template.get("Conditions"),
+            mappings=self.template.get("Mappings"),
+            ref=self._ref,
+            get_att=self._get_att,
+            is_resource=lambda name: name in self.template_resources,
+        )
+        self.partition = self.resolver.pseudo["AWS::Partition"]
+
+    # ------------------------------------------------------------------------------- parameters
+
+    def _parameter_values(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        declared: dict[str, dict[str, Any]] = self.template.get("Parameters") or {}
+        unknown = sorted(set(given) - set(declared))
+        if unknown:
+            raise ProvisioningError(f"parameters not declared in the template: {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for name, spec in declared.items():
+            if name in given:
+                raw = given[name]
+            elif "Default" in spec:
+                raw = spec["Default"]
+            else:
+                raise ProvisioningError(f"parameter {name} has no default and no value was given")
+            values[name] = self._check_parameter(name, spec, raw)
+        return values
+
+    @staticmethod
+    def _check_parameter(name: str, spec: Mapping[str, Any], raw: Any) -> Any:
+        kind = str(spec.get("Type", "String"))
+        if kind.startswith("List<") or kind == "CommaDelimitedList":
+            return raw if isinstance(raw, list) else [item.strip() for item in str(raw).split(",")]
+        value = _text(raw)
+        allowed = spec.get("AllowedValues")
+        if allowed is not None and value not in [_text(item) for item in allowed]:
+            raise ProvisioningError(f"parameter {name}={value!r} is not one of {allowed}")
+        pattern = spec.get("AllowedPattern")
+        if pattern is not None and not re.fullmatch(pattern, value):
+            raise ProvisioningError(f"parameter {name}={value!r} does not match {pattern}")
+        if kind == "Number":
+            try:
+                number = float(value)
+            except ValueError as exc:
+                raise ProvisioningError(f"parameter {name}={value!r} is not a number") from exc
+            low, high = spec.get("MinValue"), spec.get("MaxValue")
+            if (low is not None and number < float(low)) or (high is not None and number > float(high)):
+                raise ProvisioningError(f"parameter {name}={value!r} is outside [{low}, {high}]")
+        return value
+
+    # ------------------------------------------------------------------------------- references
+
+    def _record(self, logical_id: str) -> ProvisionedResource:
+        record = self.deployment.resources.get(logical_id)
+        if record is None:
+            raise IntrinsicError(f"{logical_id} is referenced before it exists (or its condition is false)")
+        return record
+
+    def _ref(self, logical_id: str) -> Any:
+        return self._record(logical_id).physical_id
+
+    def _get_att(self, logical_id: str, attribute: str) -> Any:
+        record = self._record(logical_id)
+        if attribute not in record.attributes:
+            known = ", ".join(sorted(record.attributes)) or "none"
+            raise IntrinsicError(
+                f"Fn::GetAtt {logical_id}.{attribute}: the local stack knows only these attributes of "
+                f"{record.type}: {known}"
+            )
+        return record.attributes[attribute]
+
+    def resolve(self, logical_id: str, value: Any) -> Any:
+        try:
+            return self.resolver.resolve(value)
+        except IntrinsicError as exc:
+            raise ProvisioningError(f"{logical_id}: {exc}") from exc
+
+    # ------------------------------------------------------------------------------- order
+
+    def _active(self) -> dict[str, dict[str, Any]]:
+        active = {}
+        for logical_id, resource in self.template_resources.items():
+            condition = resource.get("Condition")
+            try:
+                if condition is None or self.resolver.condition(condition):
+                    active[logical_id] = resource
+            except IntrinsicError as exc:
+                raise ProvisioningError(f"{logical_id}: {exc}") from exc
+        return active
+
+    def _order(self, active: dict[str, dict[str, Any]]) -> list[str]:
+        depends: dict[str, set[str]] = {}
+        for logical_id, resource in active.items():
+            explicit = resource.get("DependsOn") or []
+            explicit = [explicit] if isinstance(explicit, str) else list(explicit)
+            missing = [name for name in explicit if name not in self.template_resources]
+            if missing:
+                raise ProvisioningError(f"{logical_id}: DependsOn names unknown resources {missing}")
+            implicit = references(resource.get("Properties") or {}, self.template_resources)
+            depends[logical_id] = {name for name in (*explicit, *implicit) if name in active} - {logical_id}
+        ordered: list[str] = []
+        placed: set[str] = set()
+        while len(ordered) < len(active):
+            ready = [lid for lid in active if lid not in placed and depends[lid] <= placed]
+            if not ready:
+                cycle = sorted(lid for lid in active if lid not in placed)
+                raise ProvisioningError(f"circular dependency among {', '.join(cycle)}")
+            ordered.extend(ready)
+            placed.update(ready)
+        return ordered
+
+    # ------------------------------------------------------------------------------- run
+
+    def run(self) -> Deployment:
+        active = self._active()
+        for logical_id, resource in active.items():
+            resource_type = resource.get("Type")
+            if resource_type not in _BUILDERS and resource_type not in SKIPPED_TYPES:
+                raise ProvisioningError(
+                    f"{logical_id} has resource type {resource_type}, which the local stack does not know. "
+                    "Add it to intake_tools/local/resources.py: build it on moto, or skip it with a reason "
+                    "in SKIPPED_TYPES."
+                )
+        for logical_id in self._order(active):
+            resource = active[logical_id]
+            resource_type = resource["Type"]
+            builder = _BUILDERS.get(resource_type)
+            if builder is None:
+                record = self._skipped(logical_id, resource)
+            else:
+                record = builder(self, logical_id, resource.get("Properties") or {})
+            self.deployment.resources[logical_id] = record
+        self._build_routes(active)
+        self._outputs()
+        return self.deployment
+
+    def _outputs(self) -> None:
+        for name, output in (self.template.get("Outputs") or {}).items():
+            condition = output.get("Condition")
+            if condition is not None and not self.resolver.condition(condition):
+                continue
+            self.deployment.outputs[name] = self.resolve(f"Outputs.{name}", output.get("Value"))
+
+    # ------------------------------------------------------------------------------- skipped types
+
+    def _skipped(self, logical_id: str, resource: dict[str, Any]) -> ProvisionedResource:
+        resource_type = resource["Type"]
+        properties = resource.get("Properties") or {}
+        record = ProvisionedResource(
+            logical_id, resource_type, physical_id=None, skipped_reason=SKIPPED_TYPES[resource_type]
+        )
+        region, account, partition = self.region, self.account_id, self.partition
+
+        def name(prop: str, max_length: int = 64) -> str:
+            given = self.resolve(logical_id, properties.get(prop)) if prop in properties else None
+            return str(given) if given else generated_name(self.stack_name, logical_id, max_length=max_length)
+
+        if resource_type == "AWS::IAM::Role":
+            record.physical_id = name("RoleName")
+            record.attributes = {
+                "Arn": f"arn:{partition}:iam::{account}:role/{record.physical_id}",
+                "RoleId": "AROA" + _suffix(17),
+            }
+        elif resource_type == "AWS::Lambda::LayerVersion":
+            layer = name("LayerName", 140)
+            record.physical_id = f"arn:{partition}:lambda:{region}:{account}:layer:{layer}:1"
+            record.attributes = {"LayerVersionArn": record.physical_id}
+        elif resource_type == "AWS::Logs::LogGroup":
+            record.physical_id = name("LogGroupName", 512)
+            record.attributes = {"Arn": f"arn:{partition}:logs:{region}:{account}:log-group:{record.physical_id}:*"}
+        elif resource_type == "AWS::CloudWatch::Alarm":
+            record.physical_id = name("AlarmName", 255)
+            record.attributes = {"Arn": f"arn:{partition}:cloudwatch:{region}:{account}:alarm:{record.physical_id}"}
+        elif resource_type == "AWS::ApiGateway::Stage":
+            record.physical_id = str(self.resolve(logical_id, properties.get("StageName")))
+        else:
+            record.physical_id = _suffix(10).lower()
+        return record
+
+    # ------------------------------------------------------------------------------- S3
+
+    def bucket(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        _check_properties(
+            logical_id,
+            "AWS::S3::Bucket",
+            properties,
+            {
+                "BucketName",
+                "BucketEncryption",
+                "PublicAccessBlockConfiguration",
+                "OwnershipControls",
+                "VersioningConfiguration",
+                "LifecycleConfiguration",
+                "CorsConfiguration",
+                "NotificationConfiguration",
+                "Tags",
+            },
+        )
+        props = self.resolve(logical_id, properties)
+        s3 = self.clients("s3")
+        name = props.get("BucketName") or generated_name(self.stack_name, logical_id, max_length=63, lowercase=True)
+        create: dict[str, Any] = {"Bucket": name}
+        if self.region != "us-east-1":
+            create["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        s3.create_bucket(**create)
+        if "PublicAccessBlockConfiguration" in props:
+            s3.put_public_access_block(
+                Bucket=name,
+                PublicAccessBlockConfiguration={
+                    key: _bool(value) for key, value in props["PublicAccessBlockConfiguration"].items()
+                },
+            )
+        if "OwnershipControls" in props:
+            s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=props["OwnershipControls"])
+        if "VersioningConfiguration" in props:
+            s3.put_bucket_versioning(
+                Bucket=name,
+                VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]},
+            )
+        if "BucketEncryption" in props:
+            s3.put_bucket_encryption(
+                Bucket=name,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [
+                        _encryption_rule(rule)
+                        for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                    ]
+                },
+            )
+        if "CorsConfiguration" in props:
+            s3.put_bucket_cors(
+                Bucket=name,
+                CORSConfiguration={
+                    "CORSRules": [_cors_rule(logical_id, rule) for rule in props["CorsConfiguration"]["CorsRules"]]
+                },
+            )
+        if "LifecycleConfiguration" in props:
+            s3.put_bucket_lifecycle_configuration(
+                Bucket=name,
+                LifecycleConfiguration={
+                    "Rules": [_lifecycle_rule(logical_id, rule) for rule in props["LifecycleConfiguration"]["Rules"]]
+                },
+            )
+        if props.get("Tags"):
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags(props)})
+        if "NotificationConfiguration" in props:
+            s3.put_bucket_notification_configuration(
+                Bucket=name,
+                NotificationConfiguration=_notification_configuration(logical_id, props["NotificationConfiguration"]),
+            )
+        domain = "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
+        return ProvisionedResource(
+            logical_id,
+            "AWS::S3::Bucket",
+            name,
+            created=True,
+            attributes={
+                "Arn": f"arn:{self.partition}:s3:::{name}",
+                "DomainName": f"{name}.s3.{domain}",
+                "RegionalDomainName": f"{name}.s3.{self.region}.{domain}",
+                "DualStackDomainName": f"{name}.s3.dualstack.{self.region}.{domain}",
+                "WebsiteURL": f"http://{name}.s3-website-{self.region}.{domain}",
+            },
+        )
+
+    def bucket_policy(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        _check_properties(logical_id, "AWS::S3::BucketPolicy", properties, {"Bucket", "PolicyDocument"})
+        props = self.resolve(logical_id, properties)
+        document = dict(props["PolicyDocument"])
+        statements = document.get("Statement") or []
+        statements = [statements] if isinstance(statements, dict) else list(statements)
+        # moto evaluates bucket policies on object requests but ignores their Conditions, so a conditional
+        # Deny (e.g. aws:SecureTransport=false, which every plain-HTTP local request would also meet)
+        # would deny everything. Those statements are left out locally, and the console says so.
+        kept = [s for s in statements if not (s.get("Effect") == "Deny" and s.get("Condition"))]
+        for statement in statements:
+            if statement not in kept:
+                self.deployment.notes.append(
+                    f"{logical_id}: conditional Deny statement {statement.get('Sid', '(no Sid)')} is not "
+                    "enforced locally (moto ignores policy conditions)"
+                )
+        if kept:
+            document["Statement"] = kept
+            self.clients("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(document))
+        return ProvisionedResource(logical_id, "AWS::S3::BucketPolicy", props["Bucket"], created=True)
+
+    # ------------------------------------------------------------------------------- SQS
+
+    _QUEUE_ATTRIBUTES = frozenset(
+        {
+            "VisibilityTimeout",
+            "MessageRetentionPeriod",
+            "DelaySeconds",
+            "MaximumMessageSize",
+            "ReceiveMessageWaitTimeSeconds",
+            "RedrivePolicy",
+            "RedriveAllowPolicy",
+            "FifoQueue",
+            "ContentBasedDeduplication",
+            "DeduplicationScope",
+            "FifoThroughputLimit",
+            "KmsMasterKeyId",
+            "KmsDataKeyReusePeriodSeconds",
+            "SqsManagedSseEnabled",
+        }
+    )
+
+    def queue(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        _check_properties(logical_id, "AWS::SQS::Queue", properties, {"QueueName", "Tags", *self._QUEUE_ATTRIBUTES})
+        props = self.resolve(logical_id, properties)
+        sqs = self.clients("sqs")
+        fifo = _bool(props.get("FifoQueue", False))
+        name = props.get("QueueName") or generated_name(
+            self.stack_name, logical_id, max_length=80, suffix=".fifo" if fifo else ""
+        )
+        attributes = {}
+        for key in self._QUEUE_ATTRIBUTES & set(props):
+            value = props[key]
+            if key == "RedrivePolicy" and isinstance(value, dict):
+                value = {**value, "maxReceiveCount": int(value["maxReceiveCount"])}
+            attributes[key] = _text(value)
+        create: dict[str, Any] = {"QueueName": name, "Attributes": attributes}
+        if props.get("Tags"):
+            create["tags"] = {tag["Key"]: tag["Value"] for tag in _tags(props)}
+        url = sqs.create_queue(**create)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return ProvisionedResource(
+            logical_id,
+            "AWS::SQS::Queue",
+            url,
+            created=True,
+            attributes={
+                "Arn": arn,
+                "QueueName": name,
+                "QueueUrl": url,
+            },
+        )
+
+    def queue_policy(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        _check_properties(logical_id, "AWS::SQS::QueuePolicy", properties, {"Queues", "PolicyDocument"})
+        props = self.resolve(logical_id, properties)
+        for url in props["Queues"]:
+            self.clients("sqs").set_queue_attributes(
+                QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])}
+            )
+        return ProvisionedResource(logical_id, "AWS::SQS::QueuePolicy", _suffix(10), created=True)
+
+    # ------------------------------------------------------------------------------- DynamoDB
+
+    def table(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        _check_properties(
+            logical_id,
+            "AWS::DynamoDB::Table",
+            properties,
+            {
+                "TableName",
+                "AttributeDefinitions",
+                "KeySchema",
+                "BillingMode",
+                "ProvisionedThroughput",
+                "GlobalSecondaryIndexes",
+                "LocalSecondaryIndexes",
+                "StreamSpecification",
+                "SSESpecification",
+                "TableClass",
+                "DeletionProtectionEnabled",
+                "Tags",
+                "TimeToLiveSpecification",
+                "PointInTimeRecoverySpecification",
+            },
+            ignored={"ContributorInsightsSpecification": "there is no CloudWatch locally"},
+        )
+        props = self.resolve(logical_id, properties)
+        dynamodb = self.clients("dynamodb")
+        name = props.get("TableName") or generated_name(self.stack_name, logical_id, max_length=80)
+        billing = props.get("BillingMode", "PROVISIONED")
+        create: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": billing,
+        }
+        if billing == "PROVISIONED":
+            create["ProvisionedThroughput"] = _throughput(props.get("ProvisionedThroughput"))
+        if props.get("GlobalSecondaryIndexes"):
+            create["GlobalSecondaryIndexes"] = [
+                _index(index, billing, with_throughput=True) for index in props["GlobalSecondaryIndexes"]
+            ]
+        if props.get("LocalSecondaryIndexes"):
+            create["LocalSecondaryIndexes"] = [
+                _index(index, billing, with_throughput=False) for index in props["LocalSecondaryIndexes"]
+            ]
+        if props.get("StreamSpecification"):
+            create["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": props["StreamSpecification"]["StreamViewType"],
+            }
+        if props.get("SSESpecification"):
+            sse = props["SSESpecification"]
+            create["SSESpecification"] = {"Enabled": _bool(sse.get("SSEEnabled", False))}
+            for key in ("SSEType", "KMSMasterKeyId"):
+                if key in sse:
+                    create["SSESpecification"][key] = sse[key]
+        if "TableClass" in props:
+            create["TableClass"] = props["TableClass"]
+        if "DeletionProtectionEnabled" in props:
+            create["DeletionProtectionEnabled"] = _bool(props["DeletionProtectionEnabled"])
+        if props.get("Tags"):
+            create["Tags"] = _tags(props)
+        description = dynamodb.create_table(**create)["TableDescription"]
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and _bool(ttl.get("Enabled", False)):
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={
+                    "Enabled": True,
+                    "AttributeName": ttl["AttributeName"],
+                },
+            )
+        pitr = props.get("PointInTimeRecoverySpecification")
+        if pitr and _bool(pitr.get("PointInTimeRecoveryEnabled", False)):
+            self._optional(
+                f"{logical_id}: point-in-time recovery",
+                lambda: dynamodb.update_continuous_backups(
+                    TableName=name,
+                    PointInTimeRecoverySpecification={
+                        "PointInTimeRecoveryEnabled": True,
+                    },
+                ),
+            )
+        attributes = {"Arn": description["TableArn"]}
+        if description.get("LatestStreamArn"):
+            attributes["StreamArn"] = description["LatestStreamArn"]
+        return ProvisionedResource(logical_id, "AWS::DynamoDB::Table", name, created=True, attributes=attributes)
+
+    def _optional(self, what: str, call: Callable[[], Any]) -> None:
+        """A setting with no behaviour locally: apply it if moto takes it, otherwise note that it did not."""
+        from botocore.exceptions import ClientError
+
+        try:
+            call()
+        except (ClientError, NotImplementedError) as exc:
+            self.deployment.notes.append(f"{what} not applied locally: {exc}")
+
+    # ------------------------------------------------------------------------------- Lambda
+
+    def function(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        _check_properties(
+            logical_id,
+            "AWS::Lambda::Function",
+            properties,
+            {
+                "Code",
+                "Handler",
+                "Runtime",
+                "Environment",
+                "Timeout",
+                "MemorySize",
+                "Layers",
+                "FunctionName",
+                "Role",
+                "Description",
+                "Tags",
+                "Architectures",
+            },
+            ignored={
+                "TracingConfig": "X-Ray is off locally (POWERTOOLS_TRACE_DISABLED)",
+                "ReservedConcurrentExecutions": "each function runs one invocation at a time locally",
+                "LoggingConfig": "function output goes to the local stack's console",
+                "EphemeralStorage": "the local process uses the machine's temporary directory",
+            },
+        )
+        runtime = str(properties.get("Runtime", ""))
+        if not runtime.startswith("python"):
+            raise ProvisioningError(
+                f"{logical_id}: runtime {runtime or '(none)'} cannot run locally; "
+                "the local stack runs Python functions only"
+            )
+        name = self.resolve(logical_id, properties.get("FunctionName")) or generated_name(
+            self.stack_name, logical_id, max_length=64
+        )
+        environment = self.resolve(logical_id, (properties.get("Environment") or {}).get("Variables") or {})
+        arn = f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:function:{name}"
+        spec = FunctionSpec(
+            logical_id=logical_id,
+            name=name,
+            arn=arn,
+            handler=str(properties["Handler"]),
+            runtime=runtime,
+            environment={key: _text(value) for key, value in environment.items()},
+            timeout=int(self.resolve(logical_id, properties.get("Timeout", 3))),
+            memory_size=int(self.resolve(logical_id, properties.get("MemorySize", 128))),
+            code_paths=self._code_paths(logical_id, properties),
+        )
+        self.deployment.functions[logical_id] = spec
+        return ProvisionedResource(logical_id, "AWS::Lambda::Function", name, attributes={"Arn": arn})
+
+    def _code_paths(self, logical_id: str, properties: dict[str, Any]) -> tuple[Path, ...]:
+        paths = []
+        code = self.translated.code_for(properties.get("Code"))
+        if code is not None:
+            paths.append(code.import_root)
+        for layer in properties.get("Layers") or []:
+            target = layer.get("Ref") if isinstance(layer, dict) else None
+            layer_resource = self.template_resources.get(target) if isinstance(target, str) else None
+            content = (layer_resource or {}).get("Properties", {}).get("Content")
+            location = self.translated.code_for(content)
+            if location is not None:
+                paths.append(location.import_root)
+            else:
+                self.deployment.notes.append(
+                    f"{logical_id}: layer {self.resolve(logical_id, layer)} is not local code; its "
+                    "packages must be installed in the local stack's Python environment"
+                )
+        return tuple(paths)
+
+    def event_source_mapping(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        _check_properties(
+            logical_id,
+            "AWS::Lambda::EventSourceMapping",
+            properties,
+            {
+                "EventSourceArn",
+                "FunctionName",
+                "BatchSize",
+                "MaximumBatchingWindowInSeconds",
+                "FunctionResponseTypes",
+                "Enabled",
+                "StartingPosition",
+                "MaximumRetryAttempts",
+            },
+            ignored={
+                "ScalingConfig": "each function runs one invocation at a time locally",
+                "ParallelizationFactor": "one poller per mapping locally",
+            },
+        )
+        props = self.resolve(logical_id, properties)
+        function = self._function_by_name(logical_id, str(props["FunctionName"]))
+        source_arn = str(props["EventSourceArn"])
+        service = source_arn.split(":")[2] if source_arn.count(":") >= 5 else ""
+        queue_url = None
+        if service == "sqs":
+            kind, default_batch = "sqs", 10
+            queue_url = next(
+                (
+                    res.physical_id
+                    for res in self.deployment.resources.values()
+                    if res.type == "AWS::SQS::Queue" and res.attributes.get("Arn") == source_arn
+                ),
+                None,
+            )
+            if queue_url is None:
+                queue_url = self.clients("sqs").get_queue_url(QueueName=source_arn.rsplit(":", 1)[1])["QueueUrl"]
+        elif service == "dynamodb" and "/stream/" in source_arn:
+            kind, default_batch = "dynamodb", 100
+        else:
+            raise ProvisioningError(
+                f"{logical_id}: event source {source_arn} cannot be polled locally "
+                "(the local stack polls SQS queues and DynamoDB streams)"
+            )
+        source = EventSource(
+            logical_id=logical_id,
+            function=function,
+            kind=kind,
+            source_arn=source_arn,
+            queue_url=queue_url,
+            batch_size=int(props.get("BatchSize", default_batch)),
+            maximum_batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
+            function_response_types=tuple(props.get("FunctionResponseTypes") or ()),
+            enabled=_bool(props.get("Enabled", True)),
+            starting_position=props.get("StartingPosition"),
+            maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+        )
+        self.deployment.event_sources.append(source)
+        return ProvisionedResource(logical_id, "AWS::Lambda::EventSourceMapping", str(uuid.uuid4()))
+
+    def _function_by_name(self, logical_id: str, name_or_arn: str) -> str:
+        name = name_or_arn.split(":function:", 1)[1].split(":")[0] if ":function:" in name_or_arn else name_or_arn
+        for function in self.deployment.functions.values():
+            if function.name == name:
+                return function.logical_id
+        raise ProvisioningError(f"{logical_id}: function {name_or_arn} is not defined in the template")
+
+    # ------------------------------------------------------------------------------- API Gateway
+
+    def rest_api(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        _check_properties(
+            logical_id,
+            "AWS::ApiGateway::RestApi",
+            properties,
+            {
+                "Body",
+                "Name",
+                "Description",
+                "BinaryMediaTypes",
+                "EndpointConfiguration",
+                "Parameters",
+                "FailOnWarnings",
+                "Tags",
+            },
+        )
+        if "Body" not in properties:
+            raise ProvisioningError(f"{logical_id}: only REST APIs defined inline (Body) can be served locally")
+        api_id = _suffix(10).lower()
+        return ProvisionedResource(
+            logical_id, "AWS::ApiGateway::RestApi", api_id, attributes={"RootResourceId": _suffix(10).lower()}
+        )
+
+    def _build_routes(self, active: dict[str, dict[str, Any]]) -> None:
+        stages: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for logical_id, resource in active.items():
+            if resource["Type"] == "AWS::ApiGateway::Stage":
+                props = resource.get("Properties") or {}
+                api = (props.get("RestApiId") or {}).get("Ref")
+                stages.setdefault(api, []).append((logical_id, props))
+        seen: dict[tuple[str, str], str] = {}
+        for logical_id, resource in active.items():
+            if resource["Type"] != "AWS::ApiGateway::RestApi":
+                continue
+            properties = resource.get("Properties") or {}
+            api_stages = stages.get(logical_id) or []
+            stage_name, variables = "prod", None
+            if api_stages:
+                stage_id, stage_props = api_stages[0]
+                stage_name = str(self.resolve(stage_id, stage_props.get("StageName")))
+                variables = self.resolve(stage_id, stage_props.get("Variables")) or None
+            for route in self._routes(logical_id, properties, stage_name, variables):
+                key = (route.method, route.path)
+                if key in seen:
+                    raise ProvisioningError(
+                        f"{route.describe()} is defined by both {seen[key]} and {logical_id}; "
+                        "the local stack serves every API at the root of one server"
+                    )
+                seen[key] = logical_id
+                self.deployment.routes.append(route)
+
+    def _routes(
+        self, logical_id: str, properties: dict[str, Any], stage: str, variables: dict[str, str] | None
+    ) -> list[Route]:
+        body = self.resolve(logical_id, properties["Body"])
+        binary = tuple(body.get("x-amazon-apigateway-binary-media-types") or ()) + tuple(
+            self.resolve(logical_id, properties.get("BinaryMediaTypes")) or ()
+        )
+        if body.get("security") or any(
+            definition.get("x-amazon-apigateway-authtype") or definition.get("x-amazon-apigateway-authorizer")
+            for definition in (body.get("securityDefinitions") or {}).values()
+        ):
+            raise ProvisioningError(
+                f"{logical_id}: API authorizers are not served locally yet; "
+                "teach intake_tools/local/apigateway.py to verify tokens first"
+            )
+        routes = []
+        for path, operations in (body.get("paths") or {}).items():
+            for method_key, operation in operations.items():
+                if not isinstance(operation, dict) or "x-amazon-apigateway-integration" not in operation:
+                    continue
+                method = "ANY" if method_key == "x-amazon-apigateway-any-method" else method_key.upper()
+                where = f"{logical_id} {method} {path}"
+                if operation.get("security"):
+                    raise ProvisioningError(f"{where}: API authorizers are not served locally yet")
+                integration = operation["x-amazon-apigateway-integration"]
+                kind = integration.get("type")
+                route_args: dict[str, Any] = {
+                    "api": logical_id,
+                    "method": method,
+                    "path": path,
+                    "stage": stage,
+                    "binary_media_types": binary,
+                    "stage_variables": variables,
+                }
+                if kind == "aws_proxy":
+                    route_args["function"] = self._integration_function(where, str(integration.get("uri")))
+                elif kind == "mock":
+                    route_args["mock"] = _mock_response(integration)
+                else:
+                    raise ProvisioningError(f"{where}: integration type {kind} is not served locally")
+                routes.append(Route(**route_args))
+        return routes
+
+    def _integration_function(self, where: str, uri: str) -> str:
+        found = re.search(r"/functions/(arn:[^/]+)/invocations", uri)
+        if found is None:
+            raise ProvisioningError(f"{where}: integration uri {uri} does not invoke a Lambda function")
+        return self._function_by_name(where, found.group(1))
+
+
+# ---------------------------------------------------------------------------------------------- mapping
+
+
+def _encryption_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    api_rule: dict[str, Any] = {}
+    if "ServerSideEncryptionByDefault" in rule:
+        api_rule["ApplyServerSideEncryptionByDefault"] = rule["ServerSideEncryptionByDefault"]
+    if "BucketKeyEnabled" in rule:
+        api_rule["BucketKeyEnabled"] = _bool(rule["BucketKeyEnabled"])
+    return api_rule
+
+
+def _cors_rule(logical_id: str, rule: dict[str, Any]) -> dict[str, Any]:
+    renames = {
+        "AllowedHeaders": "AllowedHeaders",
+        "AllowedMethods": "AllowedMethods",
+        "AllowedOrigins": "AllowedOrigins",
+        "ExposedHeaders": "ExposeHeaders",
+        "Id": "ID",
+        "MaxAge": "MaxAgeSeconds",
+    }
+    _check_properties(logical_id, "AWS::S3::Bucket CorsRule", rule, set(renames))
+    api_rule = {renames[key]: value for key, value in rule.items()}
+    if "MaxAgeSeconds" in api_rule:
+        api_rule["MaxAgeSeconds"] = int(api_rule["MaxAgeSeconds"])
+    return api_rule
+
+
+def _lifecycle_rule(logical_id: str, rule: dict[str, Any]) -> dict[str, Any]:
+    _check_properties(
+        logical_id,
+        "AWS::S3::Bucket LifecycleRule",
+        rule,
+        {
+            "Id",
+            "Status",
+            "Prefix",
+            "TagFilters",
+            "ExpirationInDays",
+            "ExpirationDate",
+            "ExpiredObjectDeleteMarker",
+            "NoncurrentVersionExpiration",
+            "NoncurrentVersionExpirationInDays",
+            "AbortIncompleteMultipartUpload",
+            "Transitions",
+            "NoncurrentVersionTransitions",
+            "ObjectSizeGreaterThan",
+            "ObjectSizeLessThan",
+        },
+    )
+    api_rule: dict[str, Any] = {"Status": rule["Status"]}
+    if "Id" in rule:
+        api_rule["ID"] = rule["Id"]
+    conditions: dict[str, Any] = {}
+    if "Prefix" in rule:
+        conditions["Prefix"] = rule["Prefix"]
+    if rule.get("TagFilters"):
+        conditions["Tags"] = [{"Key": tag["Key"], "Value": tag["Value"]} for tag in rule["TagFilters"]]
+    for key in ("ObjectSizeGreaterThan", "ObjectSizeLessThan"):
+        if key in rule:
+            conditions[key] = int(rule[key])
+    if len(conditions) > 1 or ("Tags" in conditions and len(conditions["Tags"]) > 1):
+        api_rule["Filter"] = {"And": conditions}
+    elif "Tags" in conditions:
+        api_rule["Filter"] = {"Tag": conditions["Tags"][0]}
+    else:
+        api_rule["Filter"] = conditions or {"Prefix": ""}
+    expiration: dict[str, Any] = {}
+    if "ExpirationInDays" in rule:
+        expiration["Days"] = int(rule["ExpirationInDays"])
+    if "ExpirationDate" in rule:
+        expiration["Date"] = rule["ExpirationDate"]
+    if "ExpiredObjectDeleteMarker" in rule:
+        expiration["ExpiredObjectDeleteMarker"] = _bool(rule["ExpiredObjectDeleteMarker"])
+    if expiration:
+        api_rule["Expiration"] = expiration
+    noncurrent = dict(rule.get("NoncurrentVersionExpiration") or {})
+    if "NoncurrentVersionExpirationInDays" in rule:
+        noncurrent["NoncurrentDays"] = rule["NoncurrentVersionExpirationInDays"]
+    if noncurrent:
+        api_rule["NoncurrentVersionExpiration"] = {key: int(value) for key, value in noncurrent.items()}
+    if "AbortIncompleteMultipartUpload" in rule:
+        api_rule["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+        }
+    if rule.get("Transitions"):
+        api_rule["Transitions"] = [
+            {
+                "StorageClass": item["StorageClass"],
+                **({"Days": int(item["TransitionInDays"])} if "TransitionInDays" in item else {}),
+                **({"Date": item["TransitionDate"]} if "TransitionDate" in item else {}),
+            }
+            for item in rule["Transitions"]
+        ]
+    if rule.get("NoncurrentVersionTransitions"):
+        api_rule["NoncurrentVersionTransitions"] = [
+            {"StorageClass": item["StorageClass"], "NoncurrentDays": int(item["TransitionInDays"])}
+            for item in rule["NoncurrentVersionTransitions"]
+        ]
+    return api_rule
+
+
+def _notification_configuration(logical_id: str, config: dict[str, Any]) -> dict[str, Any]:
+    _check_properties(logical_id, "AWS::S3::Bucket NotificationConfiguration", config, {"QueueConfigurations"})
+    queues = []
+    for item in config.get("QueueConfigurations") or []:
+        _check_properties(logical_id, "AWS::S3::Bucket QueueConfiguration", item, {"Event", "Queue", "Filter"})
+        queue: dict[str, Any] = {"QueueArn": item["Queue"], "Events": [item["Event"]]}
+        rules = ((item.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
+        if rules:
+            queue["Filter"] = {
+                "Key": {"FilterRules": [{"Name": rule["Name"], "Value": rule["Value"]} for rule in rules]}
+            }
+        queues.append(queue)
+    return {"QueueConfigurations": queues}
+
+
+def _throughput(value: dict[str, Any] | None) -> dict[str, int]:
+    value = value or {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    return {
+        "ReadCapacityUnits": int(value["ReadCapacityUnits"]),
+        "WriteCapacityUnits": int(value["WriteCapacityUnits"]),
+    }
+
+
+def _index(index: dict[str, Any], billing: str, *, with_throughput: bool) -> dict[str, Any]:
+    api_index = {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
+    if with_throughput and billing == "PROVISIONED":
+        api_index["ProvisionedThroughput"] = _throughput(index.get("ProvisionedThroughput"))
+    return api_index
+
+
+def _mock_response(integration: dict[str, Any]) -> MockResponse:
+    default = (integration.get("responses") or {}).get("default") or {}
+    headers = {}
+    for key, value in (default.get("responseParameters") or {}).items():
+        prefix = "method.response.header."
+        if key.startswith(prefix) and isinstance(value, str):
+            headers[key[len(prefix) :]] = value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
+    templates = default.get("responseTemplates") or {}
+    body = templates.get("application/json", "")
+    return MockResponse(status=int(default.get("statusCode", 200)), headers=headers, body=str(body).strip())
+
+
+_BUILDERS: dict[str, Callable[[_Provisioner, str, dict[str, Any]], ProvisionedResource]] = {
+    "AWS::S3::Bucket": _Provisioner.bucket,
+    "AWS::S3::BucketPolicy": _Provisioner.bucket_policy,
+    "AWS::SQS::Queue": _Provisioner.queue,
+    "AWS::SQS::QueuePolicy": _Provisioner.queue_policy,
+    "AWS::DynamoDB::Table": _Provisioner.table,
+    "AWS::Lambda::Function": _Provisioner.function,
+    "AWS::Lambda::EventSourceMapping": _Provisioner.event_source_mapping,
+    "AWS::ApiGateway::RestApi": _Provisioner.rest_api,
+}
+
+
+def supported_types() -> dict[str, str]:
+    """Every resource type the local stack accepts, with what it does with it."""
+    built = {resource_type: "built locally" for resource_type in _BUILDERS}
+    return {**built, **{resource_type: f"skipped: {why}" for resource_type, why in SKIPPED_TYPES.items()}}
+
+
+# ---------------------------------------------------------------------------------------------- entry
+
+
+def provision(
+    cfn: dict[str, Any] | TranslatedTemplate,
+    *,
+    session_or_clients: ClientSource,
+    region: str,
+    account_id: str = "123456789012",
+    stack_name: str = "intake-local",
+    parameters: Mapping[str, Any] | None = None,
+) -> Deployment:
+    """Create the template's resources with the given clients and describe the rest.
+
+    ``cfn`` is the translated CloudFormation (a dict), or the ``TranslatedTemplate`` from
+    ``template.translate_file`` — only the latter tells where each function's code is on disk.
+    ``session_or_clients`` is a boto3 Session, a dict of clients by service name (``s3``, ``sqs``,
+    ``dynamodb``) or a callable service → client; endpoints are the caller's business.
+    ``parameters`` must be the values the template was translated with.
+    """
+    translated = cfn if isinstance(cfn, TranslatedTemplate) else TranslatedTemplate(cloudformation=cfn)
+    provisioner = _Provisioner(
+        translated,
+        clients=_client_factory(session_or_clients, region),
+        region=region,
+        account_id=account_id,
+        stack_name=stack_name,
+        parameters=dict(parameters or {}),
+    )
+    return provisioner.run()

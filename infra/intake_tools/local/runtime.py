@@ -1,0 +1,397 @@
+"""The whole local stack: moto's server, the template's resources, the functions, pollers and the API.
+
+``LocalStack`` starts it all (and stops everything it started); ``run_local_stack`` is what
+``intake local`` runs: start, print where things are, block until Ctrl-C or SIGTERM, shut down.
+No AWS account, no Docker, no network beyond 127.0.0.1, no ~/.aws files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any, TextIO
+
+from botocore.config import Config
+
+from .apigateway import ApiServer
+from .console import Console
+from .events import SqsPoller, StreamPoller
+from .functions import FunctionWorker, Invocation
+from .intrinsics import IntrinsicError
+from .resources import Deployment, ProvisioningError, provision
+from .template import TemplateError, TranslatedTemplate, default_template_path, translate_file
+
+__all__ = ["DEFAULT_REGION", "LocalStack", "LocalStackError", "run_local_stack"]
+
+DEFAULT_REGION = "us-east-1"
+#: Credentials moto accepts; nothing else ever sees them.
+_DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+class LocalStackError(Exception):
+    """The local stack could not start."""
+
+
+class LocalStack:
+    """The local stack as a context manager.
+
+    ``port`` is the API's port and ``aws_port`` moto's (0 picks a free one). ``template`` defaults to the
+    repository's ``template.yaml``; ``parameters`` override its parameter defaults.
+    """
+
+    def __init__(
+        self,
+        template: Path | None = None,
+        *,
+        port: int = 0,
+        aws_port: int = 0,
+        host: str = "127.0.0.1",
+        region: str = DEFAULT_REGION,
+        stack_name: str = "intake-local",
+        parameters: dict[str, Any] | None = None,
+        state_file: Path | None = None,
+        console: TextIO | None = None,
+    ) -> None:
+        self.template_path = Path(template) if template is not None else default_template_path()
+        self.port = port
+        self.aws_port = aws_port
+        self.host = host
+        self.region = region
+        self.stack_name = stack_name
+        self.parameters = dict(parameters or {})
+        self.state_file = Path(state_file) if state_file is not None else None
+        self.console = Console(console)
+        self.translated: TranslatedTemplate | None = None
+        self.deployment: Deployment | None = None
+        self.workers: dict[str, FunctionWorker] = {}
+        self.pollers: list[SqsPoller | StreamPoller] = []
+        self.api: ApiServer | None = None
+        self.started_at: datetime | None = None
+        self._moto: Any = None
+        self._clients: dict[str, Any] = {}
+        self._state_written = False
+
+    # ------------------------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def aws_endpoint(self) -> str:
+        if self._moto is None:
+            raise LocalStackError("the local stack is not running")
+        host, port = self._moto.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        if self.api is None:
+            raise LocalStackError("the local stack is not running")
+        return self.api.url
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for the local AWS endpoint (no profile, config or credentials file is read)."""
+        if service not in self._clients:
+            self._clients[service] = _local_session(self.region).client(
+                service,
+                endpoint_url=self.aws_endpoint,
+                config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+            )
+        return self._clients[service]
+
+    def start(self) -> LocalStack:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        started = time.monotonic()
+        self.started_at = datetime.now(UTC)
+        try:
+            self.api = ApiServer(invoke=self.invoke, console=self.console, host=self.host, port=self.port)
+        except OSError as exc:
+            raise LocalStackError(f"cannot serve the API on {self.host}:{self.port}: {exc.strerror or exc}") from exc
+        self._start_moto()
+        try:
+            self.translated = translate_file(self.template_path, region=self.region, parameters=self.parameters)
+            self.deployment = provision(
+                self.translated,
+                session_or_clients=self.client,
+                region=self.region,
+                stack_name=self.stack_name,
+                parameters=self.parameters,
+            )
+        except (TemplateError, ProvisioningError, IntrinsicError) as exc:
+            raise LocalStackError(f"{self.template_path}: {exc}") from exc
+        for note in self.deployment.notes:
+            self.console.line("local", note)
+        for function in self.deployment.functions.values():
+            worker = FunctionWorker(function, aws_endpoint=self.aws_endpoint, region=self.region, console=self.console)
+            self.workers[function.logical_id] = worker
+            worker.start()
+        self._wait_for_workers()
+        for source in self.deployment.event_sources:
+            if not source.enabled:
+                self.console.line(source.logical_id, "disabled in the template; not polling")
+                continue
+            if source.kind == "sqs":
+                poller: SqsPoller | StreamPoller = SqsPoller(
+                    source, sqs=self.client("sqs"), invoke=self.invoke, region=self.region, console=self.console
+                )
+            else:
+                poller = StreamPoller(
+                    source,
+                    streams=self.client("dynamodbstreams"),
+                    invoke=self.invoke,
+                    region=self.region,
+                    console=self.console,
+                )
+            self.pollers.append(poller)
+            poller.start()
+        api_ids = {
+            lid: res.physical_id
+            for lid, res in self.deployment.resources.items()
+            if res.type == "AWS::ApiGateway::RestApi"
+        }
+        assert self.api is not None
+        self.api.start(self.deployment.routes, api_ids=api_ids, account_id=self.deployment.account_id)
+        if self.state_file is not None:
+            self._write_state()
+        self.console.line("local", f"started in {time.monotonic() - started:.1f} s")
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        # moto's server logs every request through werkzeug; the API server writes its own access lines.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        server = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
+        try:
+            if self.aws_port:
+                # ThreadedMotoServer.start() waits forever when its port is taken: find out first.
+                with socket.socket() as probe:
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    probe.bind((self.host, self.aws_port))
+            server.start()
+        except OSError as exc:
+            raise LocalStackError(f"cannot serve AWS on {self.host}:{self.aws_port}: {exc.strerror or exc}") from exc
+        self._moto = server
+
+    def _wait_for_workers(self) -> None:
+        if not self.workers:
+            return
+        with ThreadPoolExecutor(max_workers=len(self.workers)) as pool:
+            ready = dict(
+                zip(self.workers, pool.map(lambda worker: worker.wait_ready(), self.workers.values()), strict=True)
+            )
+        failed = {lid: status["error"] for lid, status in ready.items() if not status.get("ready")}
+        for logical_id, error in failed.items():
+            # Like Lambda, a function whose init fails is retried on its next invocation; the stack runs on.
+            self.console.line(
+                logical_id, f"handler failed to load: {error.get('errorType')}: {error.get('errorMessage')}"
+            )
+
+    def stop(self) -> None:
+        """Stop everything this stack started, newest first. Safe to call more than once."""
+        for poller in self.pollers:
+            poller.stop()  # they finish their current receive or invocation, then end
+        if self.api is not None:
+            self.api.stop()
+            self.api = None
+        # Workers stop side by side while the pollers finish their last receive. A worker lets an invocation
+        # in flight finish for a moment, then ends it (its messages stay on the queue, as with Lambda).
+        stopping = [threading.Thread(target=worker.stop, name=f"stop-{lid}") for lid, worker in self.workers.items()]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
+        for poller in self.pollers:
+            poller.join(timeout=5)
+        self.pollers = []
+        self.workers = {}
+        if self._moto is not None:
+            self._stop_moto()
+        self._clients = {}
+        if self._state_written and self.state_file is not None:
+            self.state_file.unlink(missing_ok=True)
+            self._state_written = False
+
+    def _stop_moto(self) -> None:
+        # The in-process moto server keeps its state in module globals: clear what this stack created so a
+        # later stack (or mock_aws) in the same process starts clean.
+        try:
+            request = urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST")
+            urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=5).close()
+        except OSError as exc:
+            self.console.line("local", f"could not reset moto's state: {exc}")
+        self._moto.stop()
+        inner = getattr(self._moto, "_server", None)
+        if inner is not None:
+            inner.server_close()  # ThreadedMotoServer.stop() leaves the listening socket open
+        self._moto = None
+
+    # ------------------------------------------------------------------------------------ use
+
+    def invoke(self, function: str, event: dict[str, Any]) -> Invocation:
+        """Invoke a function by logical id, as Lambda's Invoke would (RequestResponse)."""
+        worker = self.workers.get(function)
+        if worker is not None:
+            return worker.invoke(event)
+        if self.deployment is not None and function in self.deployment.functions:
+            return Invocation(
+                str(uuid.uuid4()),
+                False,
+                error={
+                    "errorType": "Runtime.Stopped",
+                    "errorMessage": "the local stack is not running",
+                },
+            )
+        known = ", ".join(self.deployment.functions) if self.deployment else "none"
+        raise KeyError(f"no function {function!r}; the template has {known}")
+
+    def state(self) -> dict[str, Any]:
+        """What the state file holds: where everything is."""
+        deployment = self.deployment
+        if deployment is None or self.api is None:
+            raise LocalStackError("the local stack is not running")
+        buckets, tables = deployment.buckets, deployment.tables
+        return {
+            "api_url": self.api_url,
+            "aws_endpoint": self.aws_endpoint,
+            "region": self.region,
+            "account_id": deployment.account_id,
+            "stack_name": deployment.stack_name,
+            "bucket": next(iter(buckets.values())) if len(buckets) == 1 else None,
+            "table": next(iter(tables.values())) if len(tables) == 1 else None,
+            "buckets": buckets,
+            "tables": tables,
+            "queues": {
+                logical_id: {"url": res.physical_id, "arn": res.attributes["Arn"], "name": res.attributes["QueueName"]}
+                for logical_id, res in deployment.of_type("AWS::SQS::Queue").items()
+            },
+            "functions": {
+                logical_id: {
+                    "name": spec.name,
+                    "handler": spec.handler,
+                    "pid": self.workers[logical_id].pid if logical_id in self.workers else None,
+                }
+                for logical_id, spec in deployment.functions.items()
+            },
+            "event_sources": [
+                {
+                    "id": source.logical_id,
+                    "function": source.function,
+                    "source": source.source_arn,
+                    "polling": any(poller.source is source for poller in self.pollers),
+                }
+                for source in deployment.event_sources
+            ],
+            "routes": [
+                {"method": route.method, "path": route.path, "target": route.function if route.function else "mock"}
+                for route in deployment.routes
+            ],
+            "outputs": deployment.outputs,
+            "template": str(self.template_path),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "pid": os.getpid(),
+        }
+
+    def _write_state(self) -> None:
+        assert self.state_file is not None
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.state_file.with_name(self.state_file.name + ".partial")
+        partial.write_text(json.dumps(self.state(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        partial.replace(self.state_file)  # readers never see half a file
+        self._state_written = True
+
+
+def _local_session(region: str) -> Any:
+    """A boto3 session that reads no AWS_PROFILE, ~/.aws/config or ~/.aws/credentials: only moto is talked to."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        }
+    )
+    return boto3.Session(botocore_session=core, region_name=region, **_DUMMY_CREDENTIALS)
+
+
+def run_local_stack(
+    port: int,
+    state_file: Path,
+    template: Path | None = None,
+    *,
+    aws_port: int = 0,
+    region: str = DEFAULT_REGION,
+    parameters: dict[str, Any] | None = None,
+) -> int:
+    """Run the local stack until Ctrl-C or SIGTERM; returns the process exit status (0 after a clean stop).
+
+    The API is served at the root of ``http://127.0.0.1:PORT`` (no ``/v1`` prefix).
+    """
+    stopping = threading.Event()
+    previous: dict[int, Any] = {}
+    in_main_thread = threading.current_thread() is threading.main_thread()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    if in_main_thread:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, request_stop)
+    try:
+        try:
+            stack = LocalStack(
+                template,
+                port=port,
+                aws_port=aws_port,
+                region=region,
+                parameters=parameters,
+                state_file=Path(state_file),
+            ).start()
+        except (LocalStackError, OSError) as exc:
+            print(f"intake local: {exc}", file=sys.stderr)
+            return 1
+        try:
+            print(f"API:          {stack.api_url}  (served at the root, no /{_stage(stack)} prefix)", flush=True)
+            print(f"AWS endpoint: {stack.aws_endpoint}  (region {region})", flush=True)
+            print(f"State file:   {state_file}", flush=True)
+            print("Press Ctrl-C to stop.", flush=True)
+            while not stopping.wait(0.5):
+                pass
+            print("Stopping...", flush=True)
+        finally:
+            stack.stop()
+        print("Stopped.", flush=True)
+        return 0
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _stage(stack: LocalStack) -> str:
+    stages = {route.stage for route in (stack.deployment.routes if stack.deployment else [])}
+    return next(iter(stages)) if len(stages) == 1 else "stage"

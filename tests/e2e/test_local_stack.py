@@ -1,0 +1,201 @@
+"""End to end: `intake local` as a separate process, driven over HTTP with a real presigned POST.
+
+No AWS account, no Docker, no ~/.aws: the stack runs with a scrubbed environment and an empty HOME.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.unit.imagegen import ID_BLUE, portrait
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+#: What pyproject.toml puts on pytest's path, for a child process that may not have the package installed.
+IMPORT_PATHS = ["layers/common/python", "functions/validate_upload", "functions/intake_api", "infra", "."]
+APPLICANT = {"name": "测试用户", "phone": "13800138000"}
+PROGRAM = "equiv-degree-2023"
+MATERIAL = "id_photo"
+# The ED degree photo must be exactly 390x567 px, at most 200 KB, on a blue background.
+WRONG_SIZE_PHOTO = portrait(400, 600, background=ID_BLUE, quality=85)
+GOOD_PHOTO = portrait(390, 567, background=ID_BLUE, quality=85)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def port_is_open(url: str) -> bool:
+    host, port = re.match(r"https?://([^:/]+):(\d+)", url).groups()  # type: ignore[union-attr]
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.25)
+
+
+class Stack:
+    """The `intake local` process and what its state file says."""
+
+    def __init__(self, process: subprocess.Popen[bytes], state_file: Path, log: Path) -> None:
+        self.process = process
+        self.state_file = state_file
+        self.log = log
+        self.state: dict[str, Any] = {}
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-6000:]
+
+    @property
+    def api(self) -> str:
+        return self.state["api_url"]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("local-stack")
+    home = root / "home"
+    home.mkdir()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env["HOME"] = str(home)  # no ~/.aws to fall back on
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO / path) for path in IMPORT_PATHS] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
+    state_file = root / "state.json"
+    log = root / "intake-local.log"
+    command = [
+        sys.executable,
+        "-m",
+        "intake_tools.cli",
+        "local",
+        "--port",
+        str(free_port()),
+        "--state-file",
+        str(state_file),
+    ]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT)
+    running = Stack(process, state_file, log)
+    try:
+        wait_for(lambda: state_file.exists() or process.poll() is not None, 60, "the state file")
+        assert process.poll() is None, f"`intake local` exited with {process.returncode}:\n{running.output()}"
+        running.state = json.loads(state_file.read_text(encoding="utf-8"))
+        yield running
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def create_application(stack: Stack) -> str:
+    response = requests.post(
+        f"{stack.api}/applications", json={"program_id": PROGRAM, "applicant": APPLICANT}, timeout=30
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["status"] == "draft"
+    return body["id"]
+
+
+def upload(stack: Stack, application_id: str, photo: bytes) -> str:
+    response = requests.post(
+        f"{stack.api}/applications/{application_id}/materials/{MATERIAL}/upload-url", json={}, timeout=30
+    )
+    assert response.status_code in (200, 201), response.text
+    ticket = response.json()
+    assert ticket["url"] and ticket["fields"] and ticket["upload_id"]
+    # The browser's part: a multipart POST of the signed fields and the file, straight to S3.
+    stored = requests.post(
+        ticket["url"],
+        data=ticket["fields"],
+        files={"file": ("photo.jpg", photo, ticket.get("content_type", "image/jpeg"))},
+        timeout=30,
+    )
+    assert stored.status_code in (200, 201, 204), stored.text
+    return ticket["upload_id"]
+
+
+def checked_material(stack: Stack, application_id: str, upload_id: str) -> dict[str, Any]:
+    def settled() -> dict[str, Any] | None:
+        response = requests.get(f"{stack.api}/applications/{application_id}", timeout=30)
+        assert response.status_code == 200, response.text
+        material = next(m for m in response.json()["materials"] if m["id"] == MATERIAL)
+        latest = material.get("latest") or {}
+        if latest.get("upload_id") == upload_id and material["state"] not in ("checking", "missing"):
+            return material
+        return None
+
+    return wait_for(settled, 30, f"the check of upload {upload_id}")
+
+
+def test_an_upload_is_checked_and_its_findings_reach_the_applicant(stack):
+    application_id = create_application(stack)
+
+    # Given a photo of the wrong size, when it is uploaded through the presigned POST,
+    first = upload(stack, application_id, WRONG_SIZE_PHOTO)
+    material = checked_material(stack, application_id, first)
+    # then the material fails with a reason the applicant can read in Chinese and in English.
+    assert material["state"] == "failed", stack.output()
+    finding = next((f for f in material["latest"]["findings"] if f["code"] == "image.dimensions_mismatch"), None)
+    assert finding is not None, material["latest"]["findings"]
+    assert re.search(r"[\u4e00-\u9fff]", finding["message"]) and re.search(r"[A-Za-z]{3,}", finding["message"])
+
+    # When a photo that meets the spec replaces it, the material passes.
+    assert len(GOOD_PHOTO) <= 200 * 1024
+    second = upload(stack, application_id, GOOD_PHOTO)
+    material = checked_material(stack, application_id, second)
+    assert material["state"] == "passed", (material, stack.output())
+
+
+def test_ctrl_c_stops_every_part_of_the_stack(stack):
+    workers = [function["pid"] for function in stack.state["functions"].values() if function["pid"]]
+    assert workers and port_is_open(stack.state["aws_endpoint"]) and port_is_open(stack.api)
+
+    stack.process.send_signal(signal.SIGINT)
+    try:
+        code = stack.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`intake local` did not stop within 10 s of SIGINT:\n{stack.output()}")
+    assert code == 0, stack.output()
+    assert not port_is_open(stack.state["aws_endpoint"]), "moto still listens"
+    assert not port_is_open(stack.api), "the API still listens"
+    assert not stack.state_file.exists(), "the state file outlived the stack"
+    for pid in workers:
+        wait_for(lambda pid=pid: not process_exists(pid), 5, f"worker {pid} to end with the stack")
