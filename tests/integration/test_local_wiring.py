@@ -14,7 +14,7 @@ import json
 import re
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
@@ -27,6 +27,7 @@ from intake_tools.local import LocalStack, ProvisioningError, provision
 from intake_tools.local.apigateway import LOCAL_HEADER
 from intake_tools.local.intrinsics import references
 from tests.integration.conftest import REGION, translated_template
+from tests.support import wait_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -47,17 +48,6 @@ def declared_routes() -> list[tuple[str, str]]:
                     verb = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
                     routes.append((verb, path))
     return routes
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0, interval: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {condition}")
-        time.sleep(interval)
 
 
 # ------------------------------------------------------------------------------------------ in-process

@@ -14,7 +14,7 @@ from PIL import ImageFile
 from intake.checks import CheckResult, FileSpec, check_material, measure
 from intake.checks.engine import human_size
 from intake.checks.sniff import detect_format
-from intake.programs import load_catalogue
+from tests.support import codes, spec_of
 from tests.unit.imagegen import (
     ID_BLUE,
     compressible_png,
@@ -37,24 +37,12 @@ MB = 1024 * 1024
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def spec_of(program_id: str, material_id: str) -> FileSpec:
-    program = load_catalogue().get(program_id)
-    assert program is not None
-    material = program.material(material_id)
-    assert material is not None
-    return program.spec_for(material)
-
-
 PG_PHOTO = spec_of("pg-confirm-1104", "id_photo")
 PG_OTHER = spec_of("pg-confirm-1104", "degree_certificate")
 SC_CERT = spec_of("score-cert-return", "score_certificate")
 CG_PHOTO = spec_of("cadre-grad-2023", "id_photo")
 CG_SCAN = spec_of("cadre-grad-2023", "bachelor_diploma")
 ED_PHOTO = spec_of("equiv-degree-2023", "id_photo")
-
-
-def codes(result: CheckResult) -> list[str]:
-    return [f.code for f in result.findings]
 
 
 def error_codes(result: CheckResult) -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import ImageDraw
 
-from intake.checks import CheckResult, FileSpec, check_material, measure
-from intake.programs import load_catalogue
+from intake.checks import CheckResult, check_material, measure
+from tests.support import codes, spec_of
 from tests.unit.imagegen import (
     GREY,
     ID_BLUE,
@@ -26,22 +26,10 @@ from tests.unit.imagegen import (
 KB = 1024
 
 
-def spec_of(program_id: str, material_id: str) -> FileSpec:
-    program = load_catalogue().get(program_id)
-    assert program is not None
-    material = program.material(material_id)
-    assert material is not None
-    return program.spec_for(material)
-
-
 PG_PHOTO = spec_of("pg-confirm-1104", "id_photo")
 CG_PHOTO = spec_of("cadre-grad-2023", "id_photo")
 CG_SCAN = spec_of("cadre-grad-2023", "bachelor_diploma")
 ED_PHOTO = spec_of("equiv-degree-2023", "id_photo")
-
-
-def codes(result: CheckResult) -> list[str]:
-    return [f.code for f in result.findings]
 
 
 def only(result: CheckResult, code: str):

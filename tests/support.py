@@ -1,0 +1,35 @@
+"""Small helpers shared by the test suites."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from intake.checks import CheckResult, FileSpec
+from intake.programs import load_catalogue
+
+
+def spec_of(program_id: str, material_id: str) -> FileSpec:
+    """The file spec of one material of a program, as the catalogue defines it."""
+    program = load_catalogue().get(program_id)
+    assert program is not None
+    material = program.material(material_id)
+    assert material is not None
+    return program.spec_for(material)
+
+
+def codes(result: CheckResult) -> list[str]:
+    return [f.code for f in result.findings]
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "", interval: float = 0.2) -> Any:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what or condition}")
+        time.sleep(interval)
