@@ -29,7 +29,7 @@ def _upload(upload_id, uploaded_at=None, ok=True, state=None):
 
 
 def _photo(uploads):
-    return build_view(_app(), uploads, PROGRAM).materials[0]
+    return build_view(_app(), uploads, PROGRAM, today=T0.date()).materials[0]
 
 
 def test_nothing_uploaded_is_missing():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
@@ -67,3 +67,30 @@ def create_upload_url(application_id: ApplicationId, material_id: MaterialId,
     logger.info("upload issued", extra={"application_id": application_id, "material_id": material_id,
                                         "upload_id": ticket.upload_id})
     return _json(201, ticket)
+
+
+@router.put(
+    "/applications/<application_id>/profile",
+    summary="Save the profile as entered (a draft keeps partial data) and see what is wrong or missing",
+    responses={200: {"description": "Saved", "content": {"application/json": {"model": ApplicationView}}},
+               404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422]},
+)
+def save_profile(application_id: ApplicationId,
+                 profile: Annotated[dict[str, Any], Body(description="Field id → value, see GET /programs/{id}")],
+                 ) -> ApplicationView:
+    view = deps.applications().save_profile(application_id, profile)
+    logger.info("profile saved", extra={"application_id": application_id, "valid": view.assessment.profile_valid})
+    return view
+
+
+@router.post(
+    "/applications/<application_id>/submit",
+    summary="Submit for review: draft → pending_review when eligible, complete and every required material passed",
+    responses={200: {"description": "Submitted", "content": {"application/json": {"model": ApplicationView}}},
+               404: ERRORS[404], 409: ERRORS[409],
+               422: _error("Not ready: `error.details.reasons` lists every reason")},
+)
+def submit_application(application_id: ApplicationId) -> ApplicationView:
+    view = deps.applications().submit(application_id)
+    logger.info("application submitted", extra={"application_id": application_id})
+    return view

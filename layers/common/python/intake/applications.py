@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from intake.errors import NotFound, Unprocessable
+from intake.errors import Conflict, NotFound, Unprocessable
 from intake.ids import ID_PATTERN, UploadKey, new_id
 from intake.models import (
+    MAX_PROFILE_BYTES,
     STATUS_LABELS,
     UPLOADABLE_STATUSES,
     Applicant,
     Application,
     ApplicationView,
+    AssessmentView,
     LocalizedText,
     MaterialState,
     MaterialView,
+    Problem,
     Upload,
     UploadTicket,
     UploadView,
 )
 from intake.ports import ApplicationStore, Clock, Presigner
 from intake.programs import MaterialDef, Program, ProgramCatalogue
+from intake.rules.assessment import Assessment, MaterialRequirement, assess
 
 MAX_UPLOADS_PER_APPLICATION = 200
 """Bounds the items one application can grow to (and so the cost of reading it back)."""
+EDITABLE_STATUSES = frozenset({"draft"})
+"""Statuses in which the applicant may change the profile."""
 
 
 class CreateApplication(BaseModel):
@@ -59,11 +68,47 @@ class ApplicationService:
         app = Application(id=new_id(now), program_id=program.id, applicant=request.applicant,
                           created_at=now, updated_at=now)
         self._store.create_application(app)
-        return build_view(app, [], program)
+        return build_view(app, [], program, today=self._today(program))
 
     def get(self, application_id: str) -> ApplicationView:
         app, uploads = self._load(application_id)
-        return build_view(app, uploads, self._program(app.program_id))
+        program = self._program(app.program_id)
+        return build_view(app, uploads, program, today=self._today(program))
+
+    def save_profile(self, application_id: str, profile: dict[str, Any]) -> ApplicationView:
+        """Save the whole profile as entered (CG-FLOW-1: a draft keeps partial and invalid answers); the
+        returned view says field by field what is wrong or missing."""
+        size = len(json.dumps(profile, ensure_ascii=False).encode())
+        if size > MAX_PROFILE_BYTES:
+            raise Unprocessable(f"资料过大：{size} 字节，上限 {MAX_PROFILE_BYTES} 字节",
+                                f"profile too large: {size} bytes, limit {MAX_PROFILE_BYTES}",
+                                code="profile.too_large", measured=size, limit=MAX_PROFILE_BYTES)
+        app, uploads = self._load(application_id)
+        program = self._program(app.program_id)
+        saved = self._store.save_profile(app, profile, editable_statuses=EDITABLE_STATUSES, now=self._clock())
+        return build_view(saved, uploads, program, today=self._today(program), previous=app.profile)
+
+    def submit(self, application_id: str) -> ApplicationView:
+        """draft → pending_review, only when eligible, the profile is complete and valid and every required
+        material has passed its checks; otherwise 422 with every reason at once."""
+        app, uploads = self._load(application_id)
+        program = self._program(app.program_id)
+        view = build_view(app, uploads, program, today=self._today(program))
+        if app.status != "draft":
+            zh, en = STATUS_LABELS[app.status]
+            raise Conflict(f"申请当前状态为“{zh}”，不能提交", f"the application is {en}; it cannot be submitted",
+                           code="application.status", status=app.status)
+        if view.blocking:
+            raise Unprocessable(
+                f"暂不能提交：{len(view.blocking)} 项问题", f"cannot submit yet: {len(view.blocking)} problems",
+                code="submit.blocked", reasons=[p.model_dump(mode="json") for p in view.blocking],
+            )
+        submitted = self._store.change_status(app, "pending_review", actor="applicant", now=self._clock(),
+                                              reason="submitted by the applicant")
+        return build_view(submitted, uploads, program, today=self._today(program))
+
+    def _today(self, program: Program) -> date:
+        return self._clock().astimezone(ZoneInfo(program.timezone)).date()
 
     def issue_upload(self, application_id: str, material_id: str, request: UploadRequest) -> UploadTicket:
         app, _ = self._load(application_id)
@@ -115,27 +160,72 @@ class ApplicationService:
         return program
 
 
-def build_view(app: Application, uploads: list[Upload], program: Program) -> ApplicationView:
+def build_view(app: Application, uploads: list[Upload], program: Program, *, today: date,
+               previous: dict[str, Any] | None = None) -> ApplicationView:
+    assessment = assess(program, app.profile, today=today, previous=previous)
     zh, en = STATUS_LABELS[app.status]
+    requirements = {r.id: r for r in assessment.materials}
+    materials = [material_view(m, program, [u for u in uploads if u.material_id == m.id], requirements[m.id])
+                 for m in program.materials]
     return ApplicationView(
         id=app.id, program_id=program.id, program_name=LocalizedText(zh=program.name_zh, en=program.name_en),
         status=app.status, status_label=LocalizedText(zh=zh, en=en), applicant=app.applicant,
-        created_at=app.created_at, updated_at=app.updated_at,
-        materials=[material_view(m, program, [u for u in uploads if u.material_id == m.id]) for m in program.materials],
+        created_at=app.created_at, updated_at=app.updated_at, submitted_at=app.submitted_at, version=app.version,
+        profile=app.profile,
+        assessment=AssessmentView(**assessment.model_dump(exclude={"materials"})),
+        materials=materials,
+        can_submit=app.status == "draft" and not (blocking := submit_problems(assessment, materials)),
+        blocking=blocking,
     )
 
 
-def material_view(material: MaterialDef, program: Program, uploads: list[Upload]) -> MaterialView:
+def submit_problems(assessment: Assessment, materials: list[MaterialView]) -> list[Problem]:
+    """Everything that stands between this application and submission, in the order a person fixes it."""
+    problems: list[Problem] = []
+    if not assessment.eligible:
+        for r in assessment.eligibility.reasons:
+            if not r.holds:
+                problems.append(Problem(kind="eligibility", code="eligibility.not_met", rule=r.rule, field=r.field,
+                                        message_zh=r.message_zh, message_en=r.message_en, message=r.message))
+    for f in [*assessment.invalid_fields, *assessment.missing_fields]:
+        problems.append(Problem(kind="field", code=f.code, field=f.field, message_zh=f.message_zh,
+                                message_en=f.message_en, message=f.message))
+    for m in materials:
+        if m.requirement != "required" or m.state == "passed":
+            continue
+        zh, en = _NOT_PASSED[m.state]
+        problems.append(Problem(
+            kind="material", code=f"material.{m.state}", material=m.id,
+            rule=m.requirement_reasons[0].rule if m.requirement_reasons else None,
+            message_zh=f"{m.name.zh}{zh}", message_en=f"{m.name.en} {en}",
+            message=f"{m.name.zh}{zh} / {m.name.en} {en}",
+        ))
+    return problems
+
+
+_NOT_PASSED = {
+    "missing": ("尚未上传", "has not been uploaded"),
+    "checking": ("正在检查，请稍候", "is still being checked"),
+    "failed": ("未通过检查，请按提示重新上传", "failed its checks; upload a corrected file"),
+}
+
+
+def material_view(material: MaterialDef, program: Program, uploads: list[Upload],
+                  requirement: MaterialRequirement) -> MaterialView:
     """The upload that counts is the one whose object S3 received last; earlier ones are history."""
     arrived = sorted((u for u in uploads if u.object is not None),
                      key=lambda u: (u.object.event_time if u.object else u.issued_at, u.upload_id))
     latest = arrived[-1] if arrived else None
     state: MaterialState = "missing" if latest is None or latest.state == "issued" else latest.state
+    if requirement.requirement == "waived":
+        state = "waived"
     spec = program.spec_for(material)
     return MaterialView(
         id=material.id,
         name=LocalizedText(zh=material.name_zh, en=material.name_en),
         hint=LocalizedText(zh=material.hint_zh, en=material.hint_en),
+        requirement=requirement.requirement,
+        requirement_reasons=requirement.reasons,
         state=state,
         rules=list(material.rules),
         accepts=list(spec.mime_types),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from intake.checks.models import CheckResult
 from intake.findings import Finding
+from intake.rules.assessment import EligibilityResult, Requirement
+from intake.rules.conditions import Reason
+from intake.rules.fields import FieldFinding
 
 ApplicationStatus = Literal[
     "draft", "pending_review", "approved", "supplement_required", "rejected", "expired", "abandoned"
@@ -26,7 +29,10 @@ UPLOADABLE_STATUSES: frozenset[str] = frozenset({"draft"})
 """Statuses in which an applicant may obtain upload URLs."""
 
 UploadState = Literal["issued", "checking", "passed", "failed"]
-MaterialState = Literal["missing", "checking", "passed", "failed"]
+MaterialState = Literal["missing", "checking", "passed", "failed", "waived"]
+
+MAX_PROFILE_BYTES = 32 * 1024
+"""A profile is a form's worth of answers; anything larger is refused."""
 
 
 class Applicant(BaseModel):
@@ -45,6 +51,9 @@ class Application(BaseModel):
     updated_at: datetime
     version: int = 1
     upload_count: int = 0
+    profile: dict[str, Any] = Field(default_factory=dict)
+    """What the applicant entered, as entered (valid or not: a draft keeps everything)."""
+    submitted_at: datetime | None = None
 
 
 class StoredObject(BaseModel):
@@ -103,12 +112,23 @@ class MaterialView(BaseModel):
     id: str
     name: LocalizedText
     hint: LocalizedText
+    requirement: Requirement
+    requirement_reasons: list[Reason]
     state: MaterialState
     rules: list[str]
     accepts: list[str] = Field(description="MIME types accepted for upload.")
     max_bytes: int
     latest: UploadView | None
     previous_uploads: int = Field(description="Earlier uploads of this material that no longer count.")
+
+
+class AssessmentView(BaseModel):
+    eligible: bool
+    eligibility: EligibilityResult
+    categories: list[str]
+    profile_valid: bool
+    invalid_fields: list[FieldFinding]
+    missing_fields: list[FieldFinding]
 
 
 class ApplicationView(BaseModel):
@@ -120,7 +140,27 @@ class ApplicationView(BaseModel):
     applicant: Applicant
     created_at: datetime
     updated_at: datetime
+    submitted_at: datetime | None = None
+    version: int
+    profile: dict[str, Any]
+    assessment: AssessmentView
     materials: list[MaterialView]
+    can_submit: bool
+    """True when submit would succeed now; otherwise `blocking` says why."""
+    blocking: list[Problem]
+
+
+class Problem(BaseModel):
+    """One reason an application cannot be submitted yet."""
+
+    kind: Literal["eligibility", "field", "material", "status"]
+    code: str
+    rule: str | None = None
+    field: str | None = None
+    material: str | None = None
+    message_zh: str
+    message_en: str
+    message: str
 
 
 class UploadTicket(BaseModel):
@@ -133,3 +173,6 @@ class UploadTicket(BaseModel):
     content_type: str
     max_bytes: int
     expires_at: datetime
+
+
+ApplicationView.model_rebuild()

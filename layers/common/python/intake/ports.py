@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from intake.checks.models import CheckResult
 from intake.models import Application, StoredObject, Upload
@@ -17,6 +17,10 @@ class ApplicationStore(Protocol):
     def load_application(self, application_id: str) -> tuple[Application, list[Upload]]: ...
     def issue_upload(self, upload: Upload, *, allowed_statuses: Iterable[str], max_uploads: int,
                      now: datetime) -> None: ...
+    def save_profile(self, app: Application, profile: dict[str, Any], *, editable_statuses: Iterable[str],
+                     now: datetime) -> Application: ...
+    def change_status(self, app: Application, to: str, *, actor: str, now: datetime,
+                      reason: str = "") -> Application: ...
 
 
 class UploadStore(Protocol):

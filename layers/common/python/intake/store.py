@@ -3,6 +3,9 @@
 Single-table layout (all keys strings):
     application  PK=APP#<id>  SK=APP                         GSI1PK=PROGRAM#<program>#STATUS#<status>
     upload       PK=APP#<id>  SK=UPLOAD#<material>#<upload>  expires_at (TTL) until its object arrives
+    event        PK=APP#<id>  SK=EVENT#<time>#<status>       one per status change (who, when, from, to)
+
+The profile is stored as a JSON string (`profile_json`): exactly what was entered, whatever its types.
 
 One Query on PK returns an application with all its uploads. Every write is conditional.
 """
@@ -32,6 +35,10 @@ def _upload_sk(material_id: str, upload_id: str) -> str:
     return f"UPLOAD#{material_id}#{upload_id}"
 
 
+def _status_key(program_id: str, status: str) -> str:
+    return f"PROGRAM#{program_id}#STATUS#{status}"
+
+
 def _conditional_failure(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") in {"ConditionalCheckFailedException",
                                                          "TransactionCanceledException"}
@@ -49,9 +56,10 @@ class IntakeStore:
             "PK": _app_pk(app.id),
             "SK": "APP",
             "type": "application",
-            "GSI1PK": f"PROGRAM#{app.program_id}#STATUS#{app.status}",
+            "GSI1PK": _status_key(app.program_id, app.status),
             "GSI1SK": f"{app.created_at.isoformat()}#{app.id}",
-            **app.model_dump(mode="json"),
+            **app.model_dump(mode="json", exclude={"profile"}, exclude_none=True),
+            "profile_json": json.dumps(app.profile, ensure_ascii=False),
         }
         try:
             self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
@@ -78,9 +86,66 @@ class IntakeStore:
         if not app_items:
             raise NotFound(f"申请 {application_id} 不存在", f"application {application_id} not found",
                            code="application.not_found")
-        return Application.model_validate(app_items[0]), [
-            self._to_upload(i) for i in items if i.get("type") == "upload"
-        ]
+        return self._to_application(app_items[0]), [self._to_upload(i) for i in items if i.get("type") == "upload"]
+
+    def save_profile(self, app: Application, profile: dict[str, Any], *, editable_statuses: Iterable[str],
+                     now: datetime) -> Application:
+        """Replace the profile while the application is still editable; returns the application as saved."""
+        statuses = sorted(editable_statuses)
+        status_values = {f":st{i}": s for i, s in enumerate(statuses)}
+        try:
+            item = self._table.update_item(
+                Key={"PK": _app_pk(app.id), "SK": "APP"},
+                UpdateExpression="SET profile_json = :profile, updated_at = :now, version = version + :one",
+                ConditionExpression=f"attribute_exists(PK) AND #status IN ({', '.join(status_values)})",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":profile": json.dumps(profile, ensure_ascii=False),
+                                           ":now": now.isoformat(), ":one": 1, **status_values},
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                self._refuse_in_status(app.id, "不能修改资料", "the profile can no longer be changed")
+            raise
+        return self._to_application(item)
+
+    def change_status(self, app: Application, to: str, *, actor: str, now: datetime, reason: str = "") -> Application:
+        """Move `app` from its status to `to` if nobody changed it since it was read (same version), and
+        record the change as an event, in one transaction."""
+        client = self._table.meta.client
+        try:
+            client.transact_write_items(TransactItems=[
+                {"Update": {
+                    "TableName": self._table.name,
+                    "Key": {"PK": _app_pk(app.id), "SK": "APP"},
+                    "UpdateExpression": ("SET #status = :to, GSI1PK = :gsi, updated_at = :now, version = version + :one"
+                                         + (", submitted_at = :now" if to == "pending_review" else "")),
+                    "ConditionExpression": "#status = :from AND version = :version",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":to": to, ":from": app.status, ":version": app.version,
+                                                  ":gsi": _status_key(app.program_id, to), ":now": now.isoformat(),
+                                                  ":one": 1},
+                }},
+                {"Put": {
+                    "TableName": self._table.name,
+                    "Item": {"PK": _app_pk(app.id), "SK": f"EVENT#{now.isoformat()}#{to}", "type": "event",
+                             "from": app.status, "to": to, "actor": actor, "at": now.isoformat(), "reason": reason},
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }},
+            ])
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                self._refuse_in_status(app.id, "状态已变化，请刷新后重试",
+                                       "the application changed meanwhile; reload it")
+            raise
+        return app.model_copy(update={"status": to, "version": app.version + 1, "updated_at": now,
+                                      "submitted_at": now if to == "pending_review" else app.submitted_at})
+
+    def _refuse_in_status(self, application_id: str, zh: str, en: str) -> None:
+        current, _ = self.load_application(application_id)  # raises NotFound
+        label_zh, label_en = STATUS_LABELS[current.status]
+        raise Conflict(f"申请当前状态为“{label_zh}”，{zh}", f"the application is {label_en}: {en}",
+                       code="application.status", status=current.status, version=current.version)
 
     # ------------------------------------------------------------------ uploads
     def issue_upload(self, upload: Upload, *, allowed_statuses: Iterable[str], max_uploads: int,
@@ -125,9 +190,7 @@ class IntakeStore:
     def _explain_refused_issue(self, application_id: str, statuses: list[str], max_uploads: int) -> None:
         app, _ = self.load_application(application_id)  # raises NotFound
         if app.status not in statuses:
-            zh, en = STATUS_LABELS[app.status]
-            raise Conflict(f"申请当前状态为“{zh}”，不能上传材料", f"the application is {en}; uploads are closed",
-                           code="application.not_uploadable", status=app.status)
+            self._refuse_in_status(application_id, "不能上传材料", "uploads are closed")
         if app.upload_count >= max_uploads:
             raise LimitReached(f"本申请已上传 {app.upload_count} 次，达到上限 {max_uploads} 次",
                                f"{app.upload_count} uploads used, limit {max_uploads}",
@@ -183,6 +246,12 @@ class IntakeStore:
                 return False
             raise
         return True
+
+    @staticmethod
+    def _to_application(item: dict[str, Any]) -> Application:
+        data = dict(item)
+        data["profile"] = json.loads(data.pop("profile_json", None) or "{}")
+        return Application.model_validate(data)
 
     @staticmethod
     def _to_upload(item: dict[str, Any]) -> Upload:
