@@ -1,7 +1,7 @@
-"""`intake`: check files against a program's specs, list programs, run the whole stack locally.
+"""`intake`: check files, profiles and scores against a program's rules; list programs; run the stack locally.
 
-Exit codes: 0 every file ok, 1 some file has an error finding, 2 bad usage. Never a traceback for
-anything the user typed.
+Exit codes: 0 all good (every file ok, the profile eligible and valid, every subject passed), 1 some problem
+was found, 2 bad usage or unreadable input. Never a traceback for anything the user typed or supplied.
 """
 
 from __future__ import annotations
@@ -10,11 +10,17 @@ import argparse
 import json
 import signal
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
 
 from intake.checks import check_material
 from intake.programs import ProgramCatalogue, load_catalogue
+from intake.rules.assessment import assess
+from intake.rules.recognition import RecognitionRequest, recognise
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -39,6 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     programs = sub.add_parser("programs", help="list programs, their materials and file specs")
     programs.add_argument("--json", action="store_true", help="print the full definitions as JSON")
 
+    rules = sub.add_parser("rules", help="eligibility, required materials and field problems for a profile")
+    rules.add_argument("--program", required=True, help="program id (see `intake programs`)")
+    rules.add_argument("--profile", required=True, type=Path, metavar="FILE.json", help="profile answers as JSON")
+    rules.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
+                       help="evaluate as of this date (default: today in the program's time zone)")
+
+    recognize = sub.add_parser("recognize", help="score recognition (SC-RULE-1…3) for a list of subjects")
+    recognize.add_argument("--subjects", required=True, type=Path, metavar="FILE.json",
+                           help='a list of subjects, or {"subjects": [...], "already_certified": false, ...}')
+
     local = sub.add_parser("local", help="run the whole application on this machine (moto, no AWS, no Docker)")
     local.add_argument("--port", type=int, default=8000, help="API port on 127.0.0.1 (default 8000)")
     local.add_argument("--state-file", type=Path, default=Path(".intake-local/state.json"),
@@ -50,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         return _check(load_catalogue(), args.program, args.material, args.files)
     if args.command == "programs":
         return _programs(load_catalogue(), as_json=args.json)
+    if args.command == "rules":
+        return _rules(load_catalogue(), args.program, args.profile, args.today)
+    if args.command == "recognize":
+        return _recognize(args.subjects)
     from intake_tools.local import run_local_stack  # imports moto: only when asked for
 
     return run_local_stack(port=args.port, state_file=args.state_file, template=args.template)
@@ -82,6 +102,78 @@ def _check(catalogue: ProgramCatalogue, program_id: str, material_id: str, files
     json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK if all(r["ok"] for r in report) else EXIT_FINDINGS
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _read_json(path: Path) -> Any:
+    """The JSON in `path`; raises _BadInput with a one-line reason."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise _BadInput(f"{path} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise _BadInput(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+
+
+class _BadInput(Exception):
+    pass
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _rules(catalogue: ProgramCatalogue, program_id: str, profile_path: Path, today: date | None) -> int:
+    program = catalogue.get(program_id)
+    if program is None:
+        return _usage_error(f"unknown program {program_id!r}; valid programs: {', '.join(catalogue.ids)}")
+    try:
+        profile = _read_json(profile_path)
+    except _BadInput as exc:
+        return _usage_error(str(exc))
+    if not isinstance(profile, dict):
+        return _usage_error(f"{profile_path} must hold a JSON object of field id → value, not {type(profile).__name__}")
+    day = today or datetime.now(ZoneInfo(program.timezone)).date()
+    result = assess(program, profile, today=day)
+    _print_json({
+        "program": program.id,
+        "as_of": day.isoformat(),
+        "eligible": result.eligible,
+        "reasons": [r.model_dump(mode="json") | {"message": r.message} for r in result.eligibility.reasons],
+        "rules": [r.model_dump(mode="json") for r in result.eligibility.rules],
+        "categories": result.categories,
+        "required_materials": [m.model_dump(mode="json") for m in result.materials
+                               if m.requirement in ("required", "waived")],
+        "optional_materials": [m.id for m in result.materials if m.requirement == "optional"],
+        "invalid_fields": [f.model_dump(mode="json") for f in [*result.invalid_fields, *result.missing_fields]],
+    })
+    return EXIT_OK if result.eligible and result.profile_valid else EXIT_FINDINGS
+
+
+def _recognize(path: Path) -> int:
+    try:
+        data = _read_json(path)
+    except _BadInput as exc:
+        return _usage_error(str(exc))
+    if isinstance(data, list):
+        data = {"subjects": data}
+    try:
+        request = RecognitionRequest.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors())
+        return _usage_error(f"{path}: {problems}")
+    result = recognise(request)
+    _print_json(result.model_dump(mode="json"))
+    return EXIT_OK if result.all_passed else EXIT_FINDINGS
 
 
 def _programs(catalogue: ProgramCatalogue, *, as_json: bool) -> int:

@@ -49,8 +49,14 @@ def call_api(method: str, path: str, body: Any = None, raw_body: str | None = No
         ev, params = event("apigateway/create-application"), None
     elif parts[0] == "applications" and len(parts) == 2:
         ev, params = event("apigateway/get-application"), {"application_id": parts[1]}
+    elif parts[0] == "applications" and len(parts) == 3:
+        ev, params = event("apigateway/get-application"), {"application_id": parts[1]}
+        ev["resource"] = f"/applications/{{application_id}}/{parts[2]}"
     elif parts[0] == "applications":
         ev, params = event("apigateway/create-upload-url"), {"application_id": parts[1], "material_id": parts[3]}
+    elif parts[0] == "programs" and len(parts) == 3:
+        ev, params = event("apigateway/get-program"), {"program_id": parts[1]}
+        ev["resource"] = "/programs/{program_id}/recognition"
     elif parts[0] == "programs" and len(parts) == 2:
         ev, params = event("apigateway/get-program"), {"program_id": parts[1]}
     elif parts[0] == "programs":

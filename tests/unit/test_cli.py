@@ -67,3 +67,69 @@ def test_programs_lists_every_program_and_material(capsys):
     code, out, _ = run(capsys, "programs", "--json")
     assert {p["id"] for p in json.loads(out)} == {"pg-confirm-1104", "score-cert-return", "cadre-grad-2023",
                                                   "equiv-degree-2023"}
+
+
+PG_ELIGIBLE = {
+    "applying_unit": "北京交通大学", "applying_unit_in_beijing": True, "applying_unit_military": False,
+    "candidate_type": "past_candidate", "undergrad_university": "某省某大学", "undergrad_university_in_beijing": False,
+    "hukou_in_beijing": True, "special_plan": False, "current_graduate_or_second_bachelor": False,
+    "education_verification": "passed", "id_document_type": "resident_id", "identity_verification": "passed",
+}
+
+
+def _write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.rule("PG-ELIG-4")
+def test_rules_prints_eligibility_materials_and_exits_0_for_an_eligible_valid_profile(capsys, tmp_path):
+    path = _write(tmp_path, "p.json", PG_ELIGIBLE)
+    code, out, _ = run(capsys, "rules", "--program", "pg-confirm-1104", "--profile", path, "--today", "2023-11-02")
+    result = json.loads(out)
+    assert code == 0, out
+    assert result["eligible"] is True and result["invalid_fields"] == []
+    required = {m["id"]: m["requirement"] for m in result["required_materials"]}
+    assert required["degree_certificate"] == "required" and required["hukou_register"] == "required"
+    assert any(r["rule"] == "PG-ELIG-4" for r in result["reasons"])
+
+
+@pytest.mark.rule("PG-ELIG-6")
+def test_rules_exits_1_with_reasons_when_not_eligible_or_invalid(capsys, tmp_path):
+    path = _write(tmp_path, "p.json", PG_ELIGIBLE | {"applying_unit": "清华大学", "special_plan": "no"})
+    code, out, _ = run(capsys, "rules", "--program", "pg-confirm-1104", "--profile", path, "--today", "2023-11-02")
+    result = json.loads(out)
+    assert code == 1
+    assert result["eligible"] is False and result["reasons"][0]["rule"] == "PG-ELIG-6"
+    assert [f["field"] for f in result["invalid_fields"]] == ["special_plan"]
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "must hold a JSON object"),
+])
+def test_rules_refuses_unreadable_profiles_with_a_clear_message(capsys, tmp_path, content, expected):
+    path = _write(tmp_path, "p.json", content)
+    code, out, err = run(capsys, "rules", "--program", "pg-confirm-1104", "--profile", path)
+    assert code == 2 and expected in err and "Traceback" not in err and out == ""
+
+
+@pytest.mark.rule("SC-RULE-2")
+@pytest.mark.rule("SC-RULE-3")
+def test_recognize_prints_each_subject_and_why(capsys, tmp_path):
+    subjects = [{"name": "数学", "score": 58.5, "full_score": 100},
+                {"name": "艺术", "parts": [{"name": "音乐", "grade": "合格", "passing_grades": ["合格"]},
+                                         {"name": "美术", "score": 90, "full_score": 150}]}]
+    code, out, _ = run(capsys, "recognize", "--subjects", _write(tmp_path, "s.json", subjects))
+    result = json.loads(out)
+    assert code == 1  # one subject fails
+    maths, art = result["subjects"]
+    assert maths["passed"] is False and "58.5 < 60% × 100" in maths["reason_en"]
+    assert art["passed"] is True and [p["passed"] for p in art["parts"]] == [True, True]
+
+
+def test_recognize_names_unknown_fields_instead_of_crashing(capsys, tmp_path):
+    path = _write(tmp_path, "s.json", {"subjects": [{"name": "数学", "score": 70, "full_score": 100, "bonus": 5}]})
+    code, _, err = run(capsys, "recognize", "--subjects", path)
+    assert code == 2 and "bonus" in err and "Traceback" not in err

@@ -167,6 +167,7 @@ def build_view(app: Application, uploads: list[Upload], program: Program, *, tod
     requirements = {r.id: r for r in assessment.materials}
     materials = [material_view(m, program, [u for u in uploads if u.material_id == m.id], requirements[m.id])
                  for m in program.materials]
+    blocking = submit_problems(assessment, materials) if app.status == "draft" else []
     return ApplicationView(
         id=app.id, program_id=program.id, program_name=LocalizedText(zh=program.name_zh, en=program.name_en),
         status=app.status, status_label=LocalizedText(zh=zh, en=en), applicant=app.applicant,
@@ -174,7 +175,7 @@ def build_view(app: Application, uploads: list[Upload], program: Program, *, tod
         profile=app.profile,
         assessment=AssessmentView(**assessment.model_dump(exclude={"materials"})),
         materials=materials,
-        can_submit=app.status == "draft" and not (blocking := submit_problems(assessment, materials)),
+        can_submit=app.status == "draft" and not blocking,
         blocking=blocking,
     )
 

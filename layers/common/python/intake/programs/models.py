@@ -24,6 +24,7 @@ from intake.rules.fields import FieldDef
 
 Identifier = Field(pattern=r"^[a-z][a-z0-9_-]*[a-z0-9]$", max_length=64)
 RuleId = Field(pattern=r"^[A-Z]+(-[A-Z]+)+-\d+$")
+OptionalRuleId = Field(default=None, pattern=r"^[A-Z]+(-[A-Z]+)+-\d+$")
 
 
 class MaterialDef(BaseModel):
@@ -41,8 +42,9 @@ class MaterialDef(BaseModel):
     hint_zh: str = ""
     hint_en: str = ""
     required: bool | Condition = True
-    """True: everyone uploads it; a condition: those it holds for; False: optional for everyone.
-    The last id in `rules` is the rule that says who must upload it; requirement reasons carry it."""
+    """True: everyone uploads it; a condition: those it holds for; False: optional for everyone."""
+    required_by: str | None = OptionalRuleId
+    """The rule that says who must upload it; its requirement reasons carry this id."""
     optional_when: Condition | None = None
     """Where it is not required, whether it is offered as optional (default: only when `required` is False)."""
     waived_when: Condition | None = None

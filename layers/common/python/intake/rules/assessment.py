@@ -144,7 +144,7 @@ def _eligibility(program: Program, ev: _Evaluator) -> EligibilityResult:
 
 
 def _requirement(material: MaterialDef, ev: _Evaluator) -> MaterialRequirement:
-    rule = material.rules[-1] if material.rules else None
+    rule = material.required_by
 
     def result(requirement: Requirement, reasons: tuple[Reason, ...] | list[Reason]) -> MaterialRequirement:
         return MaterialRequirement(id=material.id, name_zh=material.name_zh, name_en=material.name_en,
