@@ -19,7 +19,6 @@ from intake.models import (
     Applicant,
     Application,
     ApplicationView,
-    AssessmentView,
     LocalizedText,
     MaterialState,
     MaterialView,
@@ -30,7 +29,7 @@ from intake.models import (
 )
 from intake.ports import ApplicationStore, Clock, Presigner
 from intake.programs import MaterialDef, Program, ProgramCatalogue
-from intake.rules.assessment import Assessment, MaterialRequirement, assess
+from intake.rules.assessment import Assessment, AssessmentSummary, MaterialRequirement, assess
 
 MAX_UPLOADS_PER_APPLICATION = 200
 """Bounds the items one application can grow to (and so the cost of reading it back)."""
@@ -173,7 +172,7 @@ def build_view(app: Application, uploads: list[Upload], program: Program, *, tod
         status=app.status, status_label=LocalizedText(zh=zh, en=en), applicant=app.applicant,
         created_at=app.created_at, updated_at=app.updated_at, submitted_at=app.submitted_at, version=app.version,
         profile=app.profile,
-        assessment=AssessmentView(**assessment.model_dump(exclude={"materials"})),
+        assessment=AssessmentSummary.model_validate(assessment.model_dump(exclude={"materials"})),
         materials=materials,
         can_submit=app.status == "draft" and not blocking,
         blocking=blocking,

@@ -9,9 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from intake.checks.models import CheckResult
 from intake.findings import Finding
-from intake.rules.assessment import EligibilityResult, Requirement
+from intake.rules.assessment import AssessmentSummary, Requirement
 from intake.rules.conditions import Reason
-from intake.rules.fields import FieldFinding
 
 ApplicationStatus = Literal[
     "draft", "pending_review", "approved", "supplement_required", "rejected", "expired", "abandoned"
@@ -122,15 +121,6 @@ class MaterialView(BaseModel):
     previous_uploads: int = Field(description="Earlier uploads of this material that no longer count.")
 
 
-class AssessmentView(BaseModel):
-    eligible: bool
-    eligibility: EligibilityResult
-    categories: list[str]
-    profile_valid: bool
-    invalid_fields: list[FieldFinding]
-    missing_fields: list[FieldFinding]
-
-
 class ApplicationView(BaseModel):
     id: str
     program_id: str
@@ -143,7 +133,7 @@ class ApplicationView(BaseModel):
     submitted_at: datetime | None = None
     version: int
     profile: dict[str, Any]
-    assessment: AssessmentView
+    assessment: AssessmentSummary
     materials: list[MaterialView]
     can_submit: bool
     """True when submit would succeed now; otherwise `blocking` says why."""

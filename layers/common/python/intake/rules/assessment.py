@@ -41,13 +41,18 @@ class MaterialRequirement(BaseModel):
     reasons: list[Reason]
 
 
-class Assessment(BaseModel):
+class AssessmentSummary(BaseModel):
+    """Eligibility and the profile's problems: what an application view shows beside its materials."""
+
     eligible: bool
     eligibility: EligibilityResult
     categories: list[str]
     profile_valid: bool
     invalid_fields: list[FieldFinding]
     missing_fields: list[FieldFinding]
+
+
+class Assessment(AssessmentSummary):
     materials: list[MaterialRequirement]
 
     @property
