@@ -69,7 +69,9 @@ class _Evaluator:
         self._categories = {c.id: c for c in program.categories}
         self._memo: dict[str, Verdict] = {}
         self._active: set[str] = set()
-        self.ctx = Context(values=values, labels=labels, rule=self.rule, category=self.category)
+        names = {f"rule:{r.id}": (r.name_zh, r.name_en) for r in self._rules.values()}
+        names |= {f"category:{c.id}": (c.name_zh, c.name_en) for c in self._categories.values()}
+        self.ctx = Context(values=values, labels=labels, rule=self.rule, category=self.category, names=names)
 
     def _once(self, key: str, compute: Any) -> Verdict:
         if key in self._memo:
@@ -166,8 +168,11 @@ def _requirement(material: MaterialDef, ev: _Evaluator) -> MaterialRequirement:
         if material.optional_when is not None and evaluate(material.optional_when, ev.ctx).holds:
             return result("optional", required.reasons)
         return result("not_applicable", required.reasons)
-    if material.waived_when is not None:
-        waived = evaluate(material.waived_when, ev.ctx)
-        if waived.holds:
-            return result("waived", waived.reasons)
-    return result("required", required.reasons)
+    if material.waived_when is None:
+        return result("required", required.reasons)
+    waived = evaluate(material.waived_when, ev.ctx)
+    if waived.holds:
+        return result("waived", waived.reasons)
+    not_waived = [r.model_copy(update={"message_zh": f"未免交：{r.message_zh}",
+                                       "message_en": f"not waived: {r.message_en}"}) for r in waived.reasons]
+    return result("required", [*required.reasons, *not_waived])

@@ -11,7 +11,9 @@ A condition is a small JSON tree in a program definition:
     {"insurance_run": {"field": "social_insurance", "year": 2023, "from_month": 1, "to_month": 9, "months": 6}}
 
 Evaluating one gives a Verdict: whether it holds and the reasons why, each naming the field, the value given
-and what was required, in Chinese and English. A field that was not given never satisfies a condition.
+and what was required, in Chinese and English. Negation is pushed down to the leaves (De Morgan), so every
+reason is phrased for the condition as it is really asked ("required: not X"). A field that was not given
+never satisfies a condition, negated or not.
 """
 
 from __future__ import annotations
@@ -142,6 +144,8 @@ class Context:
     labels: dict[str, Label]
     rule: Callable[[str], Verdict]
     category: Callable[[str], Verdict]
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Display names of rules and categories, keyed `rule:<id>` / `category:<id>`."""
 
 
 @dataclass(frozen=True)
@@ -150,33 +154,47 @@ class Verdict:
     reasons: tuple[Reason, ...] = ()
 
 
-def evaluate(condition: Condition, ctx: Context) -> Verdict:
+def evaluate(condition: Condition, ctx: Context, negate: bool = False) -> Verdict:
+    """Whether `condition` (or, with `negate`, its negation) holds, with the reasons."""
     if isinstance(condition, FieldCondition):
-        return _field(condition, ctx)
-    if isinstance(condition, AllCondition):
-        verdicts = [evaluate(c, ctx) for c in condition.all]
-        holds = all(v.holds for v in verdicts)
-        return Verdict(holds, _reasons(v for v in verdicts if v.holds == holds))
-    if isinstance(condition, AnyCondition):
-        verdicts = [evaluate(c, ctx) for c in condition.any]
-        holds = any(v.holds for v in verdicts)
-        chosen = [next(v for v in verdicts if v.holds)] if holds else verdicts
-        return Verdict(holds, _reasons(chosen))
+        return _field(condition, ctx, negate)
+    if isinstance(condition, AllCondition | AnyCondition):
+        children = condition.all if isinstance(condition, AllCondition) else condition.any
+        verdicts = [evaluate(c, ctx, negate) for c in children]
+        every = isinstance(condition, AllCondition) != negate  # not(all) = any(not), not(any) = all(not)
+        holds = all(v.holds for v in verdicts) if every else any(v.holds for v in verdicts)
+        if every:
+            return Verdict(holds, _reasons(v for v in verdicts if v.holds == holds))
+        return Verdict(holds, _reasons([next(v for v in verdicts if v.holds)] if holds else verdicts))
     if isinstance(condition, NotCondition):
-        inner = evaluate(condition.not_, ctx)
-        return Verdict(not inner.holds, inner.reasons)
-    if isinstance(condition, RuleCondition):
-        return ctx.rule(condition.rule)
-    if isinstance(condition, CategoryCondition):
-        return ctx.category(condition.category)
-    return _insurance_run(condition.insurance_run, ctx)
+        return evaluate(condition.not_, ctx, not negate)
+    if isinstance(condition, RuleCondition | CategoryCondition):
+        if isinstance(condition, RuleCondition):
+            kind, ref = "rule", condition.rule
+        else:
+            kind, ref = "category", condition.category
+        verdict = ctx.rule(ref) if kind == "rule" else ctx.category(ref)
+        return verdict if not negate else _negated_reference(kind, ref, verdict, ctx)
+    return _insurance_run(condition.insurance_run, ctx, negate)
+
+
+def _negated_reference(kind: str, ref: str, verdict: Verdict, ctx: Context) -> Verdict:
+    """not {"rule"/"category": X}: holds when X does not; the reason names X rather than repeating X's own
+    reasons, which are phrased for X holding."""
+    zh, en = ctx.names.get(f"{kind}:{ref}", (ref, ref))
+    if verdict.holds:
+        return Verdict(False, (Reason(rule=ref if kind == "rule" else None, holds=False,
+                                      message_zh=f"属于“{zh}”", message_en=f"is {en}"),
+                               *verdict.reasons))
+    return Verdict(True, (Reason(rule=ref if kind == "rule" else None, holds=True,
+                                 message_zh=f"不属于“{zh}”", message_en=f"is not {en}"),))
 
 
 def _reasons(verdicts: Any) -> tuple[Reason, ...]:
     return tuple(r for v in verdicts for r in v.reasons)
 
 
-def _field(cond: FieldCondition, ctx: Context) -> Verdict:
+def _field(cond: FieldCondition, ctx: Context, negate: bool) -> Verdict:
     label = ctx.labels.get(cond.field, Label(cond.field, cond.field))
     value = ctx.values.get(cond.field)
     if value is None:
@@ -184,23 +202,27 @@ def _field(cond: FieldCondition, ctx: Context) -> Verdict:
                                       message_en=f"{label.en} not given"),))
     shown_zh, shown_en = label.value(value)
     if cond.is_ is not None:
-        holds = value is cond.is_
-        want_zh, want_en = label.value(cond.is_)
+        holds = (value is cond.is_) != negate
+        want_zh, want_en = label.value(cond.is_ != negate)
         return Verdict(holds, (Reason(
             field=cond.field, value=value, holds=holds,
             message_zh=f"{label.zh}：{shown_zh}" + ("" if holds else f"（要求：{want_zh}）"),
             message_en=f"{label.en}: {shown_en}" + ("" if holds else f" (required: {want_en})"),
         ),))
     wanted = [cond.eq] if cond.in_ is None else cond.in_
-    holds = value in wanted
+    holds = (value in wanted) != negate
     names = [label.value(w) for w in wanted]
     want_zh = "、".join(n[0] for n in names)
     want_en = ", ".join(n[1] for n in names)
     one_of_zh, one_of_en = ("", "") if len(wanted) == 1 else ("之一", "one of ")
+    if negate:
+        required_zh, required_en = f"，要求不为“{want_zh}”", f", required not {want_en}"
+    else:
+        required_zh, required_en = f"，要求为“{want_zh}”{one_of_zh}", f", required {one_of_en}{want_en}"
     return Verdict(holds, (Reason(
         field=cond.field, value=value, holds=holds,
-        message_zh=f"{label.zh}为“{shown_zh}”" + ("" if holds else f"，要求为“{want_zh}”{one_of_zh}"),
-        message_en=f"{label.en} is {shown_en}" + ("" if holds else f", required {one_of_en}{want_en}"),
+        message_zh=f"{label.zh}为“{shown_zh}”" + ("" if holds else required_zh),
+        message_en=f"{label.en} is {shown_en}" + ("" if holds else required_en),
     ),))
 
 
@@ -227,7 +249,7 @@ def longest_normal_run(records: list[dict[str, Any]], scheme: str, first: Month,
     return best, best_start
 
 
-def _insurance_run(spec: InsuranceRun, ctx: Context) -> Verdict:
+def _insurance_run(spec: InsuranceRun, ctx: Context, negate: bool) -> Verdict:
     records = ctx.values.get(spec.field)
     label = ctx.labels.get(spec.field, Label(spec.field, spec.field))
     first, last = Month(spec.year, spec.from_month), Month(spec.year, spec.to_month)
@@ -242,13 +264,15 @@ def _insurance_run(spec: InsuranceRun, ctx: Context) -> Verdict:
         ),))
     runs = {scheme: longest_normal_run(records, scheme, first, last) for scheme in _SCHEMES}
     scheme, (length, start) = max(runs.items(), key=lambda kv: kv[1][0])
-    holds = length >= spec.months
+    holds = (length >= spec.months) != negate
     name_zh, name_en = _SCHEMES[scheme]
+    want_zh = f"少于 {spec.months} 个月" if negate else f"至少 {spec.months} 个月"
+    want_en = f"fewer than {spec.months}" if negate else f"at least {spec.months}"
     if length:
         span = f"{start}–{start.plus(length - 1)}" if start else ""
-        zh = f"{name_zh}在{window_zh}最长连续正常缴费 {length} 个月（{span}），要求至少 {spec.months} 个月（补缴不计）"
+        zh = f"{name_zh}在{window_zh}最长连续正常缴费 {length} 个月（{span}），要求{want_zh}（补缴不计）"
         en = (f"{name_en}: longest run paid normally in {window_en} is {length} months ({span}), "
-              f"at least {spec.months} required (back payments do not count)")
+              f"{want_en} required (back payments do not count)")
     else:
         zh = f"{window_zh}无正常缴费月份，要求连续正常缴费至少 {spec.months} 个月（补缴不计）"
         en = f"no month paid normally in {window_en}; {spec.months} consecutive required (back payments do not count)"

@@ -6,6 +6,7 @@ FieldFinding per problem (for the form), so "save draft" keeps everything and sa
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import date
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from intake.findings import Finding
 from intake.rules import history, identity
-from intake.rules.conditions import Condition, Context, Label, Verdict, evaluate
+from intake.rules.conditions import Condition, Context, FieldCondition, Label, Verdict, evaluate, walk
 from intake.rules.months import Month
 
 FieldType = Literal[
@@ -26,9 +27,9 @@ MonthFormat = Literal["YYYYMM", "YYYY.M", "YYYY-MM", "YYYY年M月"]
 DateFormat = Literal["YYYYMMDD", "YYYY-MM-DD"]
 
 _PATTERNS = {
-    "phone": (re.compile(r"^1[3-9]\d{9}$"), "11 位手机号码", "an 11-digit mainland mobile number"),
+    "phone": (re.compile(r"^1[3-9][0-9]{9}$"), "11 位手机号码", "an 11-digit mainland mobile number"),
     "email": (re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"), "有效的电子邮箱地址", "a valid e-mail address"),
-    "postcode": (re.compile(r"^\d{6}$"), "6 位邮政编码", "a 6-digit postcode"),
+    "postcode": (re.compile(r"^[0-9]{6}$"), "6 位邮政编码", "a 6-digit postcode"),
     "pinyin": (re.compile(r"^[A-Za-zÜü]+(?: [A-Za-zÜü]+)*$"), "汉语拼音（字母与单个空格，如 LI HUA）",
                "pinyin in Latin letters and single spaces, e.g. LI HUA"),
 }
@@ -91,8 +92,20 @@ class ProfileCheck(BaseModel):
 
 
 def _problem(fd: FieldDef, code: str, zh: str, en: str, measured: Any = None, limit: Any = None) -> FieldFinding:
-    return FieldFinding(field=fd.id, code=code, severity="error", measured=measured, limit=limit,
+    return FieldFinding(field=fd.id, code=code, severity="error", measured=_shown(measured), limit=_shown(limit),
                         message_zh=f"{fd.name_zh}：{zh}", message_en=f"{fd.name_en}: {en}")
+
+
+def _shown(value: Any) -> Any:
+    """A value as a finding can carry it: scalars and lists of strings as they are, anything else as short
+    JSON text (what an applicant sends is not always the shape a field expects)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value[:100]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)[:100]
 
 
 def _from_finding(fd: FieldDef, finding: Finding) -> FieldFinding:
@@ -125,7 +138,8 @@ def check_profile(fields: tuple[FieldDef, ...], raw: dict[str, Any], *, today: d
         if _is_blank(value):
             continue
         typed, problems = _check_value(fd, value, values, today)
-        if fd.immutable and previous and not _is_blank(previous.get(fd.id)) and previous[fd.id] != value:
+        if (fd.immutable and previous and not _is_blank(previous.get(fd.id))
+                and str(previous[fd.id]).strip() != str(value).strip()):
             problems.append(_problem(fd, "field.immutable", f"保存后不可修改（原为“{previous[fd.id]}”）",
                                      f"cannot change once saved (was {previous[fd.id]!r})", value, previous[fd.id]))
         invalid.extend(problems)
@@ -140,7 +154,8 @@ def check_profile(fields: tuple[FieldDef, ...], raw: dict[str, Any], *, today: d
     missing: list[str] = []
     for fd in fields:
         given = not _is_blank(raw.get(fd.id))
-        if fd.allowed_when is not None and given and not evaluate(fd.allowed_when, ctx).holds:
+        if fd.allowed_when is not None and given and _decidable(fd.allowed_when, values) \
+                and not evaluate(fd.allowed_when, ctx).holds:
             invalid.append(_problem(fd, "field.not_applicable", "不适用于当前情况，请勿填写",
                                     "does not apply here; leave it empty", raw.get(fd.id)))
             values.pop(fd.id, None)
@@ -151,13 +166,19 @@ def check_profile(fields: tuple[FieldDef, ...], raw: dict[str, Any], *, today: d
     return ProfileCheck(values=values, invalid=invalid, missing=missing)
 
 
+def _decidable(condition: Condition, values: dict[str, Any]) -> bool:
+    """Whether every field `condition` looks at has a valid value: until then a field it allows or forbids
+    is neither (an ID number is not refused because the ID type is still missing)."""
+    return all(node.field in values for node in walk(condition) if isinstance(node, FieldCondition))
+
+
 def _check_value(fd: FieldDef, value: Any, known: dict[str, Any], today: date) -> tuple[Any, list[FieldFinding]]:
     if fd.type == "boolean":
         if isinstance(value, bool):
             return value, []
         return None, [_problem(fd, "field.type", "应为“是”或“否”", "must be true or false", value)]
     if fd.type == "social_insurance":
-        return _social_insurance(fd, value)
+        return _social_insurance(fd, value, Month.of(today))
     if not isinstance(value, str):
         return None, [_problem(fd, "field.type", "应为文本", "must be text", str(value)[:50])]
     text = value.strip()
@@ -229,7 +250,7 @@ _INSURANCE_KEYS = {"month", "scheme", "kind"}
 _SCHEME_VALUES, _KIND_VALUES = ("pension", "medical"), ("normal", "back_payment")
 
 
-def _social_insurance(fd: FieldDef, value: Any) -> tuple[Any, list[FieldFinding]]:
+def _social_insurance(fd: FieldDef, value: Any, current: Month) -> tuple[Any, list[FieldFinding]]:
     """[{"month": "2023-03", "scheme": "pension"|"medical", "kind": "normal"|"back_payment"}, ...]"""
     if not isinstance(value, list):
         return None, [_problem(fd, "field.type", "应为缴费记录列表", "must be a list of payment records")]
@@ -246,6 +267,10 @@ def _social_insurance(fd: FieldDef, value: Any) -> tuple[Any, list[FieldFinding]
                 fd, "field.record",
                 f"{where_zh}无效：month 为 YYYY-MM，scheme 为 pension/medical，kind 为 normal/back_payment",
                 f"{where_en} invalid: month YYYY-MM, scheme pension|medical, kind normal|back_payment", i))
+            continue
+        if month > current:
+            problems.append(_problem(fd, "field.future", f"{where_zh}的月份 {month} 晚于当前月份",
+                                     f"{where_en}: {month} is in the future", str(month), str(current)))
             continue
         records.append({"month": month, "scheme": item["scheme"], "kind": item["kind"]})
     return (None if problems else records), problems
