@@ -1,6 +1,7 @@
 """End to end: `intake local` as a separate process, driven over HTTP with a real presigned POST.
 
-No AWS account, no Docker, no ~/.aws: the stack runs with a scrubbed environment and an empty HOME.
+No AWS account, no Docker, no ~/.aws: the stack runs with a scrubbed environment and an empty HOME. The
+applicant signs in as one of the demo accounts the state file lists and sends the ID token on every call.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 import requests
 
+from intake_tools.local.auth import sign_in
 from tests.support import wait_for
 from tests.unit.imagegen import ID_BLUE, portrait
 
@@ -68,6 +70,12 @@ class Stack:
         self.state_file = state_file
         self.log = log
         self.state: dict[str, Any] = {}
+        #: The signed-in demo applicant's ID token, for the Authorization header.
+        self.token = ""
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": self.token}
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-6000:]
@@ -106,6 +114,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         wait_for(lambda: state_file.exists() or process.poll() is not None, 60, "the state file")
         assert process.poll() is None, f"`intake local` exited with {process.returncode}:\n{running.output()}"
         running.state = json.loads(state_file.read_text(encoding="utf-8"))
+        cognito = running.state["cognito"]
+        applicant = next(account for account in cognito["demo_accounts"] if account["role"] == "applicant")
+        running.token = sign_in(
+            running.state["aws_endpoint"],
+            cognito["region"],
+            cognito["client_id"],
+            applicant["email"],
+            applicant["password"],
+        )
         yield running
     finally:
         if process.poll() is None:
@@ -115,7 +132,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def create_application(stack: Stack) -> str:
     response = requests.post(
-        f"{stack.api}/applications", json={"program_id": PROGRAM, "applicant": APPLICANT}, timeout=30
+        f"{stack.api}/applications",
+        json={"program_id": PROGRAM, "applicant": APPLICANT},
+        headers=stack.auth,
+        timeout=30,
     )
     assert response.status_code == 201, response.text
     body = response.json()
@@ -125,7 +145,10 @@ def create_application(stack: Stack) -> str:
 
 def upload(stack: Stack, application_id: str, photo: bytes) -> str:
     response = requests.post(
-        f"{stack.api}/applications/{application_id}/materials/{MATERIAL}/upload-url", json={}, timeout=30
+        f"{stack.api}/applications/{application_id}/materials/{MATERIAL}/upload-url",
+        json={},
+        headers=stack.auth,
+        timeout=30,
     )
     assert response.status_code in (200, 201), response.text
     ticket = response.json()
@@ -143,7 +166,7 @@ def upload(stack: Stack, application_id: str, photo: bytes) -> str:
 
 def checked_material(stack: Stack, application_id: str, upload_id: str) -> dict[str, Any]:
     def settled() -> dict[str, Any] | None:
-        response = requests.get(f"{stack.api}/applications/{application_id}", timeout=30)
+        response = requests.get(f"{stack.api}/applications/{application_id}", headers=stack.auth, timeout=30)
         assert response.status_code == 200, response.text
         material = next(m for m in response.json()["materials"] if m["id"] == MATERIAL)
         latest = material.get("latest") or {}
@@ -152,6 +175,17 @@ def checked_material(stack: Stack, application_id: str, upload_id: str) -> dict[
         return None
 
     return wait_for(settled, 30, f"the check of upload {upload_id}")
+
+
+def test_a_protected_route_without_a_token_answers_401(stack):
+    response = requests.post(
+        f"{stack.api}/applications", json={"program_id": PROGRAM, "applicant": APPLICANT}, timeout=30
+    )
+    assert response.status_code == 401, response.text
+    assert response.json() == {"message": "Unauthorized"}
+    # The demo accounts are on the console too, for a person to sign in with.
+    first = stack.state["cognito"]["demo_accounts"][0]
+    wait_for(lambda: first["password"] in stack.log.read_text(encoding="utf-8"), 10, "the demo accounts banner")
 
 
 def test_an_upload_is_checked_and_its_findings_reach_the_applicant(stack):

@@ -1,4 +1,5 @@
-"""Integration fixtures: the resources of template.yaml, provisioned on in-process moto for each test."""
+"""Integration fixtures: the resources of template.yaml (storage, queues, tables and the Cognito user pool
+with its client and groups), provisioned on in-process moto for each test."""
 
 from __future__ import annotations
 
@@ -52,10 +53,13 @@ def _shared_environment(deployment: Deployment) -> dict[str, str]:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
-    """moto with every bucket, queue and table of template.yaml, and the functions' environment set.
+    """moto with every bucket, queue, table, user pool, app client and group of template.yaml, and the
+    functions' environment set.
 
     Yields the ``Deployment``: ``aws.bucket``/``aws.table`` (names), ``aws.queues`` (URLs by logical id),
-    ``aws.functions`` (``FunctionSpec`` by logical id), ``aws.event_sources``, ``aws.routes``, ``aws.outputs``.
+    ``aws.user_pool_id``/``aws.user_pool_client_id`` (the Cognito pool and its app client; ``aws.user_pools``
+    and ``aws.user_pool_clients`` by logical id), ``aws.functions`` (``FunctionSpec`` by logical id),
+    ``aws.event_sources``, ``aws.routes`` (each with its ``authorizer``), ``aws.outputs``.
     """
     for name in _FOREIGN_AWS_ENV:
         monkeypatch.delenv(name, raising=False)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,35 +39,48 @@ def reset_handler_caches() -> None:
 
     load_settings.cache_clear()
     deps.applications.cache_clear()
+    deps.review.cache_clear()
     validator_handler.validator.cache_clear()
 
 
-def call_api(method: str, path: str, body: Any = None, raw_body: str | None = None) -> tuple[int, Any]:
-    """Build a REST proxy event from the sample of the matching route and call the API handler."""
+APPLICANT_A = {"sub": "0a1b2c3d-applicant-a", "email": "a@example.cn", "cognito:groups": ""}
+APPLICANT_B = {"sub": "0a1b2c3d-applicant-b", "email": "b@example.cn", "cognito:groups": ""}
+REVIEWER = {"sub": "0a1b2c3d-reviewer-1", "email": "r1@example.cn", "cognito:groups": "reviewers"}
+REVIEWER_2 = {"sub": "0a1b2c3d-reviewer-2", "email": "r2@example.cn", "cognito:groups": "reviewers"}
+ADMIN = {"sub": "0a1b2c3d-admin-1", "email": "admin@example.cn", "cognito:groups": "admins"}
+ANONYMOUS: dict[str, str] | None = None
+
+
+@cache
+def _route_templates() -> list[tuple[re.Pattern[str], str]]:
+    from intake_api.handler import openapi_document
+
+    routes = []
+    for template in json.loads(openapi_document())["paths"]:
+        pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
+        routes.append((re.compile(f"^{pattern}$"), template))
+    return routes
+
+
+def call_api(method: str, path: str, body: Any = None, raw_body: str | None = None,
+             caller: dict[str, str] | None = APPLICANT_A, query: dict[str, str] | None = None) -> tuple[int, Any]:
+    """Build a REST proxy event (shaped like events/apigateway/*.json) and call the API handler. `caller`'s
+    claims go where API Gateway's Cognito authorizer puts them; None is an anonymous caller."""
     from intake_api.handler import lambda_handler
 
-    parts = path.strip("/").split("/")
-    if parts[0] == "applications" and len(parts) == 1:
-        ev, params = event("apigateway/create-application"), None
-    elif parts[0] == "applications" and len(parts) == 2:
-        ev, params = event("apigateway/get-application"), {"application_id": parts[1]}
-    elif parts[0] == "applications" and len(parts) == 3:
-        ev, params = event("apigateway/get-application"), {"application_id": parts[1]}
-        ev["resource"] = f"/applications/{{application_id}}/{parts[2]}"
-    elif parts[0] == "applications":
-        ev, params = event("apigateway/create-upload-url"), {"application_id": parts[1], "material_id": parts[3]}
-    elif parts[0] == "programs" and len(parts) == 3:
-        ev, params = event("apigateway/get-program"), {"program_id": parts[1]}
-        ev["resource"] = "/programs/{program_id}/recognition"
-    elif parts[0] == "programs" and len(parts) == 2:
-        ev, params = event("apigateway/get-program"), {"program_id": parts[1]}
-    elif parts[0] == "programs":
-        ev, params = event("apigateway/list-programs"), None
-    else:
-        ev, params = event("apigateway/openapi"), None
-    ev = copy.deepcopy(ev)
-    ev.update(httpMethod=method, path=path, pathParameters=params)
-    ev["requestContext"].update(httpMethod=method, path=f"/v1{path}")
+    resource, params = path, None
+    for pattern, template in _route_templates():
+        m = pattern.match(path)
+        if m:
+            resource, params = template, m.groupdict() or None
+            break
+    ev = copy.deepcopy(event("apigateway/create-application"))
+    ev.update(httpMethod=method, path=path, resource=resource, pathParameters=params, queryStringParameters=query,
+              multiValueQueryStringParameters={k: [v] for k, v in (query or {}).items()} or None)
+    ev["requestContext"].update(httpMethod=method, path=f"/v1{path}", resourcePath=resource)
+    ev["requestContext"].pop("authorizer", None)
+    if caller is not None:
+        ev["requestContext"]["authorizer"] = {"claims": dict(caller)}
     ev["body"] = raw_body if raw_body is not None else (None if body is None else json.dumps(body, ensure_ascii=False))
     response = lambda_handler(ev, Context())
     text = response["body"]

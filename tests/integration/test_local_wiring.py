@@ -50,6 +50,27 @@ def declared_routes() -> list[tuple[str, str]]:
     return routes
 
 
+def declared_protected_routes() -> set[tuple[str, str]]:
+    """The routes whose swagger ``security`` names a Cognito user pool authorizer."""
+    protected = set()
+    for api in declared("AWS::ApiGateway::RestApi").values():
+        body = api["Properties"]["Body"]
+        cognito = {
+            name
+            for name, definition in (body.get("securityDefinitions") or {}).items()
+            if definition.get("x-amazon-apigateway-authtype") == "cognito_user_pools"
+        }
+        for path, operations in body["paths"].items():
+            for method, operation in operations.items():
+                if not isinstance(operation, dict) or "x-amazon-apigateway-integration" not in operation:
+                    continue
+                security = operation.get("security", body.get("security")) or []
+                if any(name in cognito for requirement in security for name in requirement):
+                    verb = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
+                    protected.add((verb, path))
+    return protected
+
+
 # ------------------------------------------------------------------------------------------ in-process
 
 
@@ -126,6 +147,39 @@ def test_buckets_queues_and_tables_have_the_templates_settings(aws):
         if props.get("TimeToLiveSpecification", {}).get("Enabled"):
             ttl = dynamodb.describe_time_to_live(TableName=aws.tables[logical_id])["TimeToLiveDescription"]
             assert ttl["AttributeName"] == props["TimeToLiveSpecification"]["AttributeName"]
+
+
+def test_every_user_pool_client_and_group_exists_in_moto_with_the_templates_settings(aws):
+    cognito = boto3.client("cognito-idp")
+    pools = declared("AWS::Cognito::UserPool")
+    assert pools, "the template declares no user pool"
+    for logical_id, resource in pools.items():
+        props = resource["Properties"]
+        pool = cognito.describe_user_pool(UserPoolId=aws.user_pools[logical_id])["UserPool"]
+        assert pool["Arn"] == aws.attribute(logical_id, "Arn")
+        assert aws.attribute(logical_id, "ProviderURL") == f"https://cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
+        assert pool.get("UsernameAttributes") == props.get("UsernameAttributes")
+        assert pool.get("AutoVerifiedAttributes") == props.get("AutoVerifiedAttributes")
+        declared_policy = props["Policies"]["PasswordPolicy"]
+        policy = pool["Policies"]["PasswordPolicy"]
+        assert {key: policy[key] for key in declared_policy} == declared_policy
+    for logical_id, resource in declared("AWS::Cognito::UserPoolClient").items():
+        props = resource["Properties"]
+        (pool_logical_id,) = references(props["UserPoolId"], set(pools))
+        client = cognito.describe_user_pool_client(
+            UserPoolId=aws.user_pools[pool_logical_id], ClientId=aws.user_pool_clients[logical_id]
+        )["UserPoolClient"]
+        assert sorted(client["ExplicitAuthFlows"]) == sorted(props["ExplicitAuthFlows"])
+        assert "ClientSecret" not in client or props.get("GenerateSecret")
+    groups = declared("AWS::Cognito::UserPoolGroup")
+    assert groups, "the template declares no user pool groups"
+    for resource in groups.values():
+        props = resource["Properties"]
+        (pool_logical_id,) = references(props["UserPoolId"], set(pools))
+        group = cognito.get_group(UserPoolId=aws.user_pools[pool_logical_id], GroupName=props["GroupName"])["Group"]
+        assert group["Precedence"] == props["Precedence"]
+    assert aws.user_pool_id == next(iter(aws.user_pools.values()))
+    assert aws.user_pool_client_id == next(iter(aws.user_pool_clients.values()))
 
 
 def test_bucket_notifications_reach_their_queues(aws):
@@ -249,12 +303,21 @@ class TestTheLocalStackOfTemplateYaml:
 
     def test_every_api_route_is_served(self, stack):
         routes = declared_routes()
+        protected = declared_protected_routes()
         assert routes, "the template declares no API routes"
+        assert protected, "the template protects no API route"
+        applicant = next(account for account in stack.demo_accounts if account.role == "applicant")
+        token = stack.sign_in(applicant.email, applicant.password)
         for method, path in routes:
             url = stack.api_url + re.sub(r"\{[^}]+\}", "wiring-check", path)
-            response = requests.request(
-                method, url, json={} if method in {"POST", "PUT", "PATCH"} else None, timeout=30
-            )
+            body = {} if method in {"POST", "PUT", "PATCH"} else None
+            if (method, path) in protected:
+                refused = requests.request(method, url, json=body, timeout=30)
+                assert refused.status_code == 401, f"{method} {path} answers {refused.status_code} without a token"
+                assert refused.headers.get(LOCAL_HEADER) == "unauthorized"
+                assert refused.json() == {"message": "Unauthorized"}
+            headers = {"Authorization": token} if (method, path) in protected else {}
+            response = requests.request(method, url, json=body, headers=headers, timeout=30)
             served_by = response.headers.get(LOCAL_HEADER)
             assert served_by != "route-not-found", f"{method} {path} is not served locally"
             assert served_by is None, f"{method} {path}: {served_by} ({response.status_code} {response.text})"
@@ -272,7 +335,27 @@ class TestTheLocalStackOfTemplateYaml:
         assert set(state["queues"]) == set(declared("AWS::SQS::Queue"))
         assert set(state["functions"]) == set(declared("AWS::Lambda::Function"))
         assert {(route["method"], route["path"]) for route in state["routes"]} == set(declared_routes())
+        guarded = {(route["method"], route["path"]) for route in state["routes"] if route["authorizer"]}
+        assert guarded == declared_protected_routes()
         assert state["api_url"] == stack.api_url and state["aws_endpoint"] == stack.aws_endpoint
+
+    def test_the_state_names_the_user_pool_and_demo_accounts_that_can_sign_in(self, stack):
+        cognito = stack.state()["cognito"]
+        (pool_logical_id,) = declared("AWS::Cognito::UserPool")
+        (client_logical_id,) = declared("AWS::Cognito::UserPoolClient")
+        assert cognito["user_pool_id"] == stack.deployment.user_pools[pool_logical_id]
+        assert cognito["client_id"] == stack.deployment.user_pool_clients[client_logical_id]
+        assert cognito["issuer"].endswith("/" + cognito["user_pool_id"]) and cognito["region"] == REGION
+        accounts = cognito["demo_accounts"]
+        assert sorted(account["role"] for account in accounts) == ["admin", "applicant", "applicant", "reviewer"]
+        groups = {"reviewer": ["reviewers"], "admin": ["admins"], "applicant": []}
+        idp = stack.client("cognito-idp")
+        for account in accounts:
+            assert account["password"].isalnum() and account["phone"].startswith("+86")
+            token = stack.sign_in(account["email"], account["password"])
+            assert token.count(".") == 2
+            memberships = idp.admin_list_groups_for_user(UserPoolId=cognito["user_pool_id"], Username=account["email"])
+            assert [group["GroupName"] for group in memberships["Groups"]] == groups[account["role"]]
 
 
 # ------------------------------------------------------------------------------------------ mechanics

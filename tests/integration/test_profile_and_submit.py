@@ -136,10 +136,9 @@ def test_submit_moves_draft_to_pending_review_once_everything_passes_and_then_lo
     assert status == 409 and body["error"]["details"]["status"] == "pending_review"
     status, body = call_api("PUT", f"/applications/{app_id}/profile", CG_PROFILE)
     assert status == 409
-    table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
-    events = table.query(KeyConditionExpression="PK = :pk AND begins_with(SK, :e)",
-                         ExpressionAttributeValues={":pk": f"APP#{app_id}", ":e": "EVENT#"})["Items"]
-    assert [(e["from"], e["to"], e["actor"]) for e in events] == [("draft", "pending_review", "applicant")]
+    _, history = call_api("GET", f"/applications/{app_id}/history")
+    assert [(e["from_status"], e["to_status"], e["action"], e["actor_role"]) for e in history["events"]] == [
+        ("draft", "pending_review", "submit", "applicant")]
 
 
 @pytest.mark.rule("SC-RULE-2")

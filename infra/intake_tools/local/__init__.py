@@ -1,11 +1,13 @@
 """``intake local``: the whole application on one machine, built from ``template.yaml``.
 
 - ``template``: load template.yaml (CloudFormation short tags) and translate SAM offline.
-- ``resources``: ``provision()`` creates the template's S3/SQS/DynamoDB resources through any boto3 clients
+- ``resources``: ``provision()`` creates the template's S3/SQS/DynamoDB/Cognito resources through any boto3 clients
   (moto's server, or ``mock_aws`` in tests) and describes functions, event sources and routes.
 - ``functions``/``worker``: each Lambda function in its own worker process.
 - ``events``: SQS and DynamoDB-stream pollers that invoke functions with Lambda-shaped events.
 - ``apigateway``: the REST API as a local HTTP server producing API Gateway proxy events.
+- ``auth``: the API's Cognito authorizer (ID-token verification against the pool's JWKS on moto), the demo
+  accounts made at start-up, and ``sign_in`` (an ID token for a user of the local pool).
 - ``runtime``: ``LocalStack`` and ``run_local_stack`` tie it together.
 
 The names below load on first use, so a worker process (``python -m intake_tools.local.worker``) imports
@@ -18,6 +20,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .auth import CognitoVerifier, DemoAccount, SignInError, sign_in
     from .resources import (
         SKIPPED_TYPES,
         Deployment,
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
         FunctionSpec,
         ProvisioningError,
         Route,
+        RouteAuthorizer,
         provision,
         supported_types,
     )
@@ -32,6 +36,11 @@ if TYPE_CHECKING:
     from .template import TemplateError, TranslatedTemplate, default_template_path, load_template, translate_file
 
 _EXPORTS = {
+    "CognitoVerifier": "auth",
+    "DemoAccount": "auth",
+    "SignInError": "auth",
+    "sign_in": "auth",
+    "RouteAuthorizer": "resources",
     "SKIPPED_TYPES": "resources",
     "Deployment": "resources",
     "EventSource": "resources",
@@ -52,6 +61,8 @@ _EXPORTS = {
 
 __all__ = [
     "SKIPPED_TYPES",
+    "CognitoVerifier",
+    "DemoAccount",
     "Deployment",
     "EventSource",
     "FunctionSpec",
@@ -59,12 +70,15 @@ __all__ = [
     "LocalStackError",
     "ProvisioningError",
     "Route",
+    "RouteAuthorizer",
+    "SignInError",
     "TemplateError",
     "TranslatedTemplate",
     "default_template_path",
     "load_template",
     "provision",
     "run_local_stack",
+    "sign_in",
     "supported_types",
     "translate_file",
 ]

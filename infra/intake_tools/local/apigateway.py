@@ -3,6 +3,11 @@
 The API is served at the server's root (``http://127.0.0.1:PORT/applications``), without the stage
 prefix; each event still carries the template's stage name in ``requestContext.stage`` and the staged
 path in ``requestContext.path``, as API Gateway sends them.
+
+A method with a Cognito user pool authorizer runs only for a request whose authorizer header holds a valid
+ID token (the raw JWT, no ``Bearer`` prefix); otherwise the answer is API Gateway's 401
+``{"message": "Unauthorized"}``. The verified claims reach the function in
+``requestContext.authorizer.claims``, as strings (see ``auth.api_gateway_claims``).
 """
 
 from __future__ import annotations
@@ -22,17 +27,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from .auth import Unauthorized, api_gateway_claims
 from .console import Console
 from .functions import Invocation
-from .resources import Route
+from .resources import Route, RouteAuthorizer
 
 __all__ = ["ApiServer", "RouteTable", "proxy_event"]
 
 Invoke = Callable[[str, dict[str, Any]], Invocation]
+#: Checks a token (the authorizer header's raw value, or None) for an authorizer: its claims, or ``Unauthorized``.
+Authorize = Callable[[str | None, RouteAuthorizer], dict[str, Any]]
 
 #: The header that marks answers from the local server itself (not from a function), with why:
-#: ``route-not-found``, ``function-error`` (the invocation failed) or ``malformed-response``.
+#: ``route-not-found``, ``unauthorized`` (the authorizer refused the request), ``function-error`` (the
+#: invocation failed) or ``malformed-response``.
 LOCAL_HEADER = "x-intake-local"
+
+
+def _refuse_all(token: str | None, authorizer: RouteAuthorizer) -> dict[str, Any]:
+    raise Unauthorized(f"no verifier for the {authorizer.name} authorizer")
 
 
 class RouteTable:
@@ -80,8 +93,9 @@ def proxy_event(
     source_ip: str,
     api_id: str,
     account_id: str,
+    claims: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST API (v1) Lambda proxy event."""
+    """An API Gateway REST API (v1) Lambda proxy event; ``claims`` are a Cognito authorizer's, as strings."""
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
     for name, value in headers:
@@ -106,7 +120,7 @@ def proxy_event(
     path = unquote(raw_path)
     host = single.get("Host") or next((value for name, value in headers if name.lower() == "host"), "")
     user_agent = next((value for name, value in headers if name.lower() == "user-agent"), None)
-    return {
+    event: dict[str, Any] = {
         "resource": route.path,
         "path": path,
         "httpMethod": method,
@@ -149,6 +163,9 @@ def proxy_event(
         "body": event_body,
         "isBase64Encoded": is_base64,
     }
+    if claims is not None:
+        event["requestContext"]["authorizer"] = {"claims": claims}
+    return event
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -171,10 +188,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _local(
-        self, status: int, message: str, request_id: str, reason: str
+        self, status: int, message: str, request_id: str, reason: str, *extra: tuple[str, str]
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        headers = [("x-amzn-RequestId", request_id), (LOCAL_HEADER, reason)]
+        headers = [("x-amzn-RequestId", request_id), (LOCAL_HEADER, reason), *extra]
         return status, headers, json.dumps({"message": message}).encode()
+
+    def _authorize(self, route: Route) -> dict[str, str] | None:
+        """The claims for the function (None for a public method), or ``Unauthorized``."""
+        if route.authorizer is None:
+            return None
+        wanted = route.authorizer.header.lower()
+        token = next((value for name, value in self.headers.items() if name.lower() == wanted), None)
+        return api_gateway_claims(self.server.authorize(token, route.authorizer))
 
     def _handle(self) -> None:
         started = time.monotonic()
@@ -202,6 +227,18 @@ class _Handler(BaseHTTPRequestHandler):
                 HTTPStatus.NOT_FOUND, f"route not found: {self.command} {raw_path}", request_id, "route-not-found"
             )
         route, path_parameters = found
+        try:
+            claims = self._authorize(route)
+        except Unauthorized as exc:
+            # API Gateway answers before the integration runs, and says no more than this to the caller.
+            server.console.line("api", f"{self.command} {raw_path}: unauthorized: {exc}")
+            return self._local(
+                HTTPStatus.UNAUTHORIZED,
+                "Unauthorized",
+                request_id,
+                "unauthorized",
+                ("x-amzn-ErrorType", "UnauthorizedException"),
+            )
         if route.mock is not None:
             headers = [("x-amzn-RequestId", request_id), *route.mock.headers.items()]
             return route.mock.status, headers, route.mock.body.encode()
@@ -217,6 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
             source_ip=self.client_address[0],
             api_id=server.api_ids.get(route.api, route.api),
             account_id=server.account_id,
+            claims=claims,
         )
         request_id = event["requestContext"]["requestId"]
         invocation = server.invoke(route.function, event)
@@ -254,6 +292,7 @@ class _Server(ThreadingHTTPServer):
     api_ids: dict[str, str]
     account_id: str
     console: Console
+    authorize: Authorize
 
 
 class ApiServer:
@@ -270,6 +309,7 @@ class ApiServer:
         self._server.api_ids = {}
         self._server.account_id = ""
         self._server.console = console
+        self._server.authorize = _refuse_all
         self._thread: threading.Thread | None = None
 
     @property
@@ -281,9 +321,18 @@ class ApiServer:
     def port(self) -> int:
         return int(self._server.server_address[1])
 
-    def start(self, routes: list[Route], *, api_ids: dict[str, str], account_id: str) -> None:
-        """Serve ``routes``; ``api_ids`` maps each API's logical id to its id in the events."""
+    def start(
+        self,
+        routes: list[Route],
+        *,
+        api_ids: dict[str, str],
+        account_id: str,
+        authorize: Authorize | None = None,
+    ) -> None:
+        """Serve ``routes``; ``api_ids`` maps each API's logical id to its id in the events; ``authorize``
+        checks tokens for routes with an authorizer (without it, every such request is refused)."""
         self._server.routes = RouteTable(routes)
+        self._server.authorize = authorize or _refuse_all
         self._server.api_ids = dict(api_ids)
         self._server.account_id = account_id
         self._thread = threading.Thread(

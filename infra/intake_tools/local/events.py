@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -83,6 +84,28 @@ def dynamodb_stream_event(records: list[dict[str, Any]], *, stream_arn: str, reg
             for record in records
         ]
     }
+
+
+def matches(pattern: dict[str, Any], record: Any) -> bool:
+    """Lambda event filtering for the subset the local stack accepts: every key of the pattern must be in
+    the record; a nested pattern matches a nested object, a list lists the exact values allowed."""
+    if not isinstance(record, dict):
+        return False
+    for key, wanted in pattern.items():
+        if key not in record:
+            return False
+        if isinstance(wanted, dict):
+            if not matches(wanted, record[key]):
+                return False
+        elif record[key] not in wanted:
+            return False
+    return True
+
+
+def _selected(source: EventSource, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not source.filter_patterns:
+        return records
+    return [r for r in records if any(matches(p, r) for p in source.filter_patterns)]
 
 
 def _failed_items(invocation: Invocation, identifiers: list[str]) -> set[str] | None:
@@ -167,6 +190,20 @@ class SqsPoller(_Poller):
 
     def poll_once(self) -> None:
         messages = self._collect()
+        if self.source.filter_patterns and messages:
+            # Lambda deletes messages that match no filter without invoking the function.
+            def as_record(m: dict[str, Any]) -> dict[str, Any]:
+                try:
+                    body: Any = json.loads(m["Body"])
+                except ValueError:
+                    body = m["Body"]
+                return {"body": body, "attributes": m.get("Attributes", {})}
+
+            kept = [m for m in messages if any(matches(p, as_record(m)) for p in self.source.filter_patterns)]
+            for m in messages:
+                if m not in kept:
+                    self._sqs.delete_message(QueueUrl=self.source.queue_url, ReceiptHandle=m["ReceiptHandle"])
+            messages = kept
         if not messages:
             return
         event = sqs_event(messages, queue_arn=self.source.source_arn, region=self._region)
@@ -199,9 +236,11 @@ class SqsPoller(_Poller):
 class StreamPoller(_Poller):
     """Reads a DynamoDB stream shard by shard like Lambda's stream event source, in order."""
 
-    def __init__(self, source: EventSource, *, streams: Any, invoke: Invoke, region: str, console: Console) -> None:
+    def __init__(self, source: EventSource, *, streams: Any, invoke: Invoke, region: str, console: Console,
+                 sqs: Any = None) -> None:
         super().__init__(source, invoke=invoke, region=region, console=console)
         self._streams = streams
+        self._sqs = sqs
         self._iterators: dict[str, str | None] = {}
         self._pending: dict[str, list[dict[str, Any]]] = {}
         self._attempts: dict[str, int] = {}
@@ -229,12 +268,27 @@ class StreamPoller(_Poller):
             if not self._pending[shard_id] and iterator is not None:
                 response = self._streams.get_records(ShardIterator=iterator, Limit=self.source.batch_size)
                 self._iterators[shard_id] = response.get("NextShardIterator")
-                self._pending[shard_id] = list(response.get("Records") or [])
+                self._pending[shard_id] = _selected(self.source, list(response.get("Records") or []))
             if self._pending[shard_id]:
                 busy = True
                 self._deliver(shard_id)
         if not busy:
             self._stopping.wait(POLL_WAIT_SECONDS)
+
+    def _send_to_failure_destination(self, shard_id: str, records: list[dict[str, Any]], attempts: int,
+                                     reason: str) -> None:
+        """What Lambda sends to an on-failure destination: where the batch was, not the records themselves."""
+        if not self.source.on_failure_queue_url or self._sqs is None:
+            return
+        numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+        self._sqs.send_message(QueueUrl=self.source.on_failure_queue_url, MessageBody=json.dumps({
+            "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": attempts,
+                               "functionArn": self.source.function},
+            "responseContext": {"functionError": reason},
+            "DDBStreamBatchInfo": {"shardId": shard_id, "startSequenceNumber": numbers[0],
+                                   "endSequenceNumber": numbers[-1], "batchSize": len(records),
+                                   "streamArn": self.source.source_arn},
+        }))
 
     def _deliver(self, shard_id: str) -> None:
         records = self._pending[shard_id]
@@ -259,6 +313,7 @@ class StreamPoller(_Poller):
         reason = invocation.error_summary if not invocation.ok else "batch item failures"
         if 0 <= limit < attempts:
             self.log(f"discarding {len(records) - first} record(s) after {attempts} attempts: {reason}")
+            self._send_to_failure_destination(shard_id, records[first:], attempts, reason)
             self._pending[shard_id] = []
             self._attempts.pop(shard_id, None)
             return

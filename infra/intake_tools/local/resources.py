@@ -1,12 +1,12 @@
 """Create a translated template's resources against moto, the way CloudFormation would.
 
-``provision`` walks the resources in dependency order. Storage and messaging resources (S3, SQS,
-DynamoDB) are created through the boto3 clients the caller supplies, so the same code serves moto's
+``provision`` walks the resources in dependency order. Storage, messaging and sign-in resources (S3, SQS,
+DynamoDB, Cognito user pools) are created through the boto3 clients the caller supplies, so the same code serves moto's
 server (``intake local``) and in-process ``mock_aws`` (integration tests). Lambda functions, event-source
-mappings and the REST API become plain records (``FunctionSpec``, ``EventSource``, ``Route``) that the
-runtime plays locally. Every other resource type is either skipped from an explicit allow-list that says
-why, or refused with an error naming it: the template cannot grow something the local stack silently
-ignores.
+mappings and the REST API become plain records (``FunctionSpec``, ``EventSource``, ``Route`` with its
+``RouteAuthorizer``) that the runtime plays locally. Every other resource type is either skipped from an
+explicit allow-list that says why, or refused with an error naming it: the template cannot grow something
+the local stack silently ignores.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ __all__ = [
     "ProvisionedResource",
     "ProvisioningError",
     "Route",
+    "RouteAuthorizer",
     "provision",
     "supported_types",
+    "user_pool_issuer",
 ]
 
 
@@ -89,6 +91,10 @@ class EventSource:
     enabled: bool = True
     starting_position: str | None = None
     maximum_retry_attempts: int = -1
+    filter_patterns: tuple[dict[str, Any], ...] = ()
+    """Lambda event filtering: a record is delivered only when it matches one of these (or there are none)."""
+    on_failure_queue_url: str | None = None
+    """Where a stream batch goes once its retries are exhausted (DestinationConfig.OnFailure)."""
 
     @property
     def reports_batch_item_failures(self) -> bool:
@@ -104,6 +110,37 @@ class MockResponse:
     body: str
 
 
+def user_pool_issuer(pool_arn: str) -> str:
+    """The ``iss`` of the tokens a Cognito user pool issues (and its ``ProviderURL``), from the pool's ARN.
+
+    ``arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc`` →
+    ``https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc``. Cognito and moto write the same value.
+    """
+    parts = pool_arn.split(":")
+    if len(parts) < 6 or parts[2] != "cognito-idp" or not parts[5].startswith("userpool/"):
+        raise ValueError(f"not a Cognito user pool ARN: {pool_arn}")
+    region, pool_id = parts[3], parts[5].split("/", 1)[1]
+    domain = "amazonaws.com.cn" if parts[1] == "aws-cn" else "amazonaws.com"
+    return f"https://cognito-idp.{region}.{domain}/{pool_id}"
+
+
+@dataclass(frozen=True)
+class RouteAuthorizer:
+    """A method's API Gateway authorizer. Only Cognito user pool authorizers (ID tokens) are served locally."""
+
+    name: str
+    #: The request header that carries the token (the header value is the raw JWT).
+    header: str
+    #: The user pools whose ID tokens are accepted.
+    provider_arns: tuple[str, ...]
+    kind: str = "cognito_user_pools"
+
+    @property
+    def issuers(self) -> dict[str, str]:
+        """Each accepted ``iss`` → its user pool id."""
+        return {user_pool_issuer(arn): arn.rsplit("/", 1)[1] for arn in self.provider_arns}
+
+
 @dataclass(frozen=True)
 class Route:
     """One path × method of a REST API."""
@@ -116,6 +153,8 @@ class Route:
     mock: MockResponse | None = None
     binary_media_types: tuple[str, ...] = ()
     stage_variables: dict[str, str] | None = None
+    #: None for a public method (``security: [{NONE: []}]``, no security, or a CORS preflight mock).
+    authorizer: RouteAuthorizer | None = None
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
@@ -195,6 +234,26 @@ class Deployment:
     def queues(self) -> dict[str, str]:
         """SQS queue URLs by logical id."""
         return {lid: res.physical_id for lid, res in self.of_type("AWS::SQS::Queue").items()}
+
+    @property
+    def user_pools(self) -> dict[str, str]:
+        """Cognito user pool ids by logical id."""
+        return {lid: res.physical_id for lid, res in self.of_type("AWS::Cognito::UserPool").items()}
+
+    @property
+    def user_pool_clients(self) -> dict[str, str]:
+        """Cognito app client ids by logical id."""
+        return {lid: res.physical_id for lid, res in self.of_type("AWS::Cognito::UserPoolClient").items()}
+
+    @property
+    def user_pool_id(self) -> str:
+        """The template's only user pool (an error if it has none or several)."""
+        return _only(self.user_pools, "Cognito user pool")
+
+    @property
+    def user_pool_client_id(self) -> str:
+        """The template's only user pool client (an error if it has none or several)."""
+        return _only(self.user_pool_clients, "Cognito user pool client")
 
     @property
     def bucket(self) -> str:
@@ -771,6 +830,224 @@ class _Provisioner:
         except (ClientError, NotImplementedError) as exc:
             self.deployment.notes.append(f"{what} not applied locally: {exc}")
 
+    # ------------------------------------------------------------------------------- Cognito
+
+    #: User pool settings with no behaviour the local stack exercises: if moto refuses them, the pool is
+    #: created without them and the console says so.
+    _POOL_COSMETIC = ("UserPoolAddOns", "DeletionProtection", "UserPoolTags", "VerificationMessageTemplate")
+
+    def user_pool(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        _check_properties(
+            logical_id,
+            "AWS::Cognito::UserPool",
+            properties,
+            {
+                "UserPoolName",
+                "UsernameAttributes",
+                "AliasAttributes",
+                "AutoVerifiedAttributes",
+                "AdminCreateUserConfig",
+                "AccountRecoverySetting",
+                "Policies",
+                "Schema",
+                "UsernameConfiguration",
+                "MfaConfiguration",
+                "UserAttributeUpdateSettings",
+                "EmailVerificationMessage",
+                "EmailVerificationSubject",
+                "SmsVerificationMessage",
+                "SmsAuthenticationMessage",
+                *self._POOL_COSMETIC,
+            },
+            ignored={
+                "EmailConfiguration": "no e-mail leaves the machine locally",
+                "SmsConfiguration": "no SMS leaves the machine locally",
+            },
+        )
+        props = self.resolve(logical_id, properties)
+        if str(props.get("MfaConfiguration", "OFF")).upper() != "OFF":
+            raise ProvisioningError(
+                f"{logical_id}: MfaConfiguration {props['MfaConfiguration']} needs EnabledMfas and a second factor, "
+                "which the local stack does not provide"
+            )
+        name = props.get("UserPoolName") or generated_name(self.stack_name, logical_id, max_length=128)
+        create: dict[str, Any] = {"PoolName": str(name)}
+        for key in (
+            "UsernameAttributes",
+            "AliasAttributes",
+            "AutoVerifiedAttributes",
+            "EmailVerificationMessage",
+            "EmailVerificationSubject",
+            "SmsVerificationMessage",
+            "SmsAuthenticationMessage",
+            "UserAttributeUpdateSettings",
+            "VerificationMessageTemplate",
+            "UserPoolAddOns",
+            "DeletionProtection",
+        ):
+            if key in props:
+                create[key] = props[key]
+        if "MfaConfiguration" in props:
+            create["MfaConfiguration"] = "OFF"
+        if "Policies" in props:
+            create["Policies"] = _pool_policies(logical_id, props["Policies"])
+        if "Schema" in props:
+            create["Schema"] = [_schema_attribute(logical_id, item) for item in props["Schema"]]
+        if "AdminCreateUserConfig" in props:
+            create["AdminCreateUserConfig"] = _admin_create_user_config(props["AdminCreateUserConfig"])
+        if "AccountRecoverySetting" in props:
+            create["AccountRecoverySetting"] = {
+                "RecoveryMechanisms": [
+                    {"Name": str(item["Name"]), "Priority": int(item["Priority"])}
+                    for item in props["AccountRecoverySetting"].get("RecoveryMechanisms") or []
+                ]
+            }
+        if "UsernameConfiguration" in props:
+            create["UsernameConfiguration"] = {
+                "CaseSensitive": _bool(props["UsernameConfiguration"].get("CaseSensitive", False))
+            }
+        if props.get("UserPoolTags"):
+            create["UserPoolTags"] = {str(key): _text(value) for key, value in props["UserPoolTags"].items()}
+        pool = self._create_tolerating(
+            logical_id, self.clients("cognito-idp").create_user_pool, create, self._POOL_COSMETIC
+        )["UserPool"]
+        pool_id, arn = pool["Id"], pool["Arn"]
+        issuer = user_pool_issuer(arn)
+        return ProvisionedResource(
+            logical_id,
+            "AWS::Cognito::UserPool",
+            pool_id,
+            created=True,
+            attributes={
+                "Arn": arn,
+                "ProviderName": issuer.removeprefix("https://"),
+                "ProviderURL": issuer,
+                "UserPoolId": pool_id,
+            },
+        )
+
+    def _create_tolerating(
+        self, logical_id: str, call: Callable[..., Any], params: dict[str, Any], cosmetic: tuple[str, ...]
+    ) -> Any:
+        """``call(**params)``; if moto refuses, once more without the ``cosmetic`` settings, with a note."""
+        from botocore.exceptions import ClientError, ParamValidationError
+
+        try:
+            return call(**params)
+        except (ClientError, ParamValidationError) as exc:
+            dropped = [key for key in cosmetic if key in params]
+            if not dropped:
+                raise ProvisioningError(f"{logical_id}: moto refused it: {exc}") from exc
+            result = call(**{key: value for key, value in params.items() if key not in dropped})
+            self.deployment.notes.append(f"{logical_id}: {', '.join(dropped)} not applied locally: {exc}")
+            return result
+
+    #: Every standard attribute of a user pool: what an app client may read when it names no ReadAttributes.
+    _STANDARD_ATTRIBUTES = (
+        "address",
+        "birthdate",
+        "email",
+        "email_verified",
+        "family_name",
+        "gender",
+        "given_name",
+        "locale",
+        "middle_name",
+        "name",
+        "nickname",
+        "phone_number",
+        "phone_number_verified",
+        "picture",
+        "preferred_username",
+        "profile",
+        "updated_at",
+        "website",
+        "zoneinfo",
+    )
+
+    def user_pool_client(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        passed = {
+            "ExplicitAuthFlows",
+            "PreventUserExistenceErrors",
+            "ReadAttributes",
+            "WriteAttributes",
+            "SupportedIdentityProviders",
+            "CallbackURLs",
+            "LogoutURLs",
+            "DefaultRedirectURI",
+            "AllowedOAuthFlows",
+            "AllowedOAuthScopes",
+        }
+        booleans = {
+            "AllowedOAuthFlowsUserPoolClient",
+            "EnableTokenRevocation",
+            "EnablePropagateAdditionalUserContextData",
+        }
+        numbers = {"IdTokenValidity", "AccessTokenValidity", "RefreshTokenValidity", "AuthSessionValidity"}
+        _check_properties(
+            logical_id,
+            "AWS::Cognito::UserPoolClient",
+            properties,
+            {"UserPoolId", "ClientName", "GenerateSecret", "TokenValidityUnits", *passed, *booleans, *numbers},
+            ignored={"AnalyticsConfiguration": "there is no Pinpoint locally"},
+        )
+        props = self.resolve(logical_id, properties)
+        pool_id = str(props["UserPoolId"])
+        name = props.get("ClientName") or generated_name(self.stack_name, logical_id, max_length=128)
+        generate_secret = _bool(props.get("GenerateSecret", False))
+        create: dict[str, Any] = {"UserPoolId": pool_id, "ClientName": str(name), "GenerateSecret": generate_secret}
+        create.update({key: props[key] for key in passed if key in props})
+        create.update({key: _bool(props[key]) for key in booleans if key in props})
+        create.update({key: int(props[key]) for key in numbers if key in props})
+        if "TokenValidityUnits" in props:
+            create["TokenValidityUnits"] = {key: str(value) for key, value in props["TokenValidityUnits"].items()}
+        if "ReadAttributes" not in props:
+            # Cognito lets a client that names no ReadAttributes read every attribute (so ID tokens carry them
+            # all); moto reads none unless told. Name them all, so local ID tokens carry what deployed ones do.
+            create["ReadAttributes"] = [*self._STANDARD_ATTRIBUTES, *self._custom_attributes(pool_id)]
+        id_validity = _token_seconds(props, "IdToken", default_unit="hours")
+        if id_validity != 3600:
+            self.deployment.notes.append(
+                f"{logical_id}: ID tokens issued locally are valid for 1 hour, not {id_validity} s "
+                "(moto ignores IdTokenValidity)"
+            )
+        client = self.clients("cognito-idp").create_user_pool_client(**create)["UserPoolClient"]
+        attributes = {"ClientId": client["ClientId"], "Name": client.get("ClientName", name)}
+        if client.get("ClientSecret"):
+            attributes["ClientSecret"] = client["ClientSecret"]
+        return ProvisionedResource(
+            logical_id, "AWS::Cognito::UserPoolClient", client["ClientId"], created=True, attributes=attributes
+        )
+
+    def _custom_attributes(self, pool_id: str) -> list[str]:
+        for res in self.deployment.resources.values():
+            if res.type == "AWS::Cognito::UserPool" and res.physical_id == pool_id:
+                schema = (self.template_resources[res.logical_id].get("Properties") or {}).get("Schema") or []
+                return [
+                    f"custom:{item['Name']}"
+                    for item in self.resolve(res.logical_id, schema)
+                    if item["Name"] not in self._STANDARD_ATTRIBUTES and item["Name"] != "sub"
+                ]
+        return []
+
+    def user_pool_group(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        _check_properties(
+            logical_id,
+            "AWS::Cognito::UserPoolGroup",
+            properties,
+            {"UserPoolId", "GroupName", "Description", "Precedence", "RoleArn"},
+        )
+        props = self.resolve(logical_id, properties)
+        name = str(props.get("GroupName") or generated_name(self.stack_name, logical_id, max_length=128))
+        create: dict[str, Any] = {"UserPoolId": str(props["UserPoolId"]), "GroupName": name}
+        for key in ("Description", "RoleArn"):
+            if key in props:
+                create[key] = str(props[key])
+        if "Precedence" in props:
+            create["Precedence"] = int(props["Precedence"])
+        self.clients("cognito-idp").create_group(**create)
+        return ProvisionedResource(logical_id, "AWS::Cognito::UserPoolGroup", name, created=True)
+
     # ------------------------------------------------------------------------------- Lambda
 
     def function(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
@@ -857,10 +1134,13 @@ class _Provisioner:
                 "Enabled",
                 "StartingPosition",
                 "MaximumRetryAttempts",
+                "FilterCriteria",
+                "DestinationConfig",
             },
             ignored={
                 "ScalingConfig": "each function runs one invocation at a time locally",
                 "ParallelizationFactor": "one poller per mapping locally",
+                "BisectBatchOnFunctionError": "local batches already retry from the first failed record",
             },
         )
         props = self.resolve(logical_id, properties)
@@ -899,9 +1179,21 @@ class _Provisioner:
             enabled=_bool(props.get("Enabled", True)),
             starting_position=props.get("StartingPosition"),
             maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+            filter_patterns=_filter_patterns(logical_id, props.get("FilterCriteria")),
+            on_failure_queue_url=self._on_failure_queue(logical_id, props.get("DestinationConfig")),
         )
         self.deployment.event_sources.append(source)
         return ProvisionedResource(logical_id, "AWS::Lambda::EventSourceMapping", str(uuid.uuid4()))
+
+    def _on_failure_queue(self, logical_id: str, config: dict[str, Any] | None) -> str | None:
+        destination = ((config or {}).get("OnFailure") or {}).get("Destination")
+        if not destination:
+            return None
+        for res in self.deployment.resources.values():
+            if res.type == "AWS::SQS::Queue" and res.attributes.get("Arn") == destination:
+                return res.physical_id
+        raise ProvisioningError(f"{logical_id}: on-failure destination {destination} is not a queue of the template "
+                                "(the local stack sends failed batches to SQS queues only)")
 
     def _function_by_name(self, logical_id: str, name_or_arn: str) -> str:
         name = name_or_arn.split(":function:", 1)[1].split(":")[0] if ":function:" in name_or_arn else name_or_arn
@@ -970,14 +1262,10 @@ class _Provisioner:
         binary = tuple(body.get("x-amazon-apigateway-binary-media-types") or ()) + tuple(
             self.resolve(logical_id, properties.get("BinaryMediaTypes")) or ()
         )
-        if body.get("security") or any(
-            definition.get("x-amazon-apigateway-authtype") or definition.get("x-amazon-apigateway-authorizer")
-            for definition in (body.get("securityDefinitions") or {}).values()
-        ):
-            raise ProvisioningError(
-                f"{logical_id}: API authorizers are not served locally yet; "
-                "teach intake_tools/local/apigateway.py to verify tokens first"
-            )
+        authorizers = {
+            name: self._authorizer(f"{logical_id} securityDefinitions.{name}", name, definition)
+            for name, definition in (body.get("securityDefinitions") or {}).items()
+        }
         routes = []
         for path, operations in (body.get("paths") or {}).items():
             for method_key, operation in operations.items():
@@ -985,8 +1273,8 @@ class _Provisioner:
                     continue
                 method = "ANY" if method_key == "x-amazon-apigateway-any-method" else method_key.upper()
                 where = f"{logical_id} {method} {path}"
-                if operation.get("security"):
-                    raise ProvisioningError(f"{where}: API authorizers are not served locally yet")
+                security = operation["security"] if "security" in operation else body.get("security")
+                authorizer = _method_authorizer(where, security, authorizers)
                 integration = operation["x-amazon-apigateway-integration"]
                 kind = integration.get("type")
                 route_args: dict[str, Any] = {
@@ -996,6 +1284,7 @@ class _Provisioner:
                     "stage": stage,
                     "binary_media_types": binary,
                     "stage_variables": variables,
+                    "authorizer": authorizer,
                 }
                 if kind == "aws_proxy":
                     route_args["function"] = self._integration_function(where, str(integration.get("uri")))
@@ -1005,6 +1294,43 @@ class _Provisioner:
                     raise ProvisioningError(f"{where}: integration type {kind} is not served locally")
                 routes.append(Route(**route_args))
         return routes
+
+    def _authorizer(self, where: str, name: str, definition: dict[str, Any]) -> RouteAuthorizer:
+        """A swagger security definition as the local API serves it: Cognito user pool authorizers only."""
+        settings = definition.get("x-amazon-apigateway-authorizer") or {}
+        kind = str(definition.get("x-amazon-apigateway-authtype") or settings.get("type") or "").lower()
+        if kind != "cognito_user_pools" or str(settings.get("type", kind)).lower() != "cognito_user_pools":
+            raise ProvisioningError(
+                f"{where}: {kind or definition.get('type') or 'this'} authorizers are not served locally "
+                "(only Cognito user pool authorizers are)"
+            )
+        _check_properties(
+            where,
+            "x-amazon-apigateway-authorizer",
+            settings,
+            {"type", "providerARNs", "identitySource"},
+            ignored={"authorizerResultTtlInSeconds": "the local API verifies every request (no authorizer cache)"},
+        )
+        header = str(definition.get("name") or "")
+        source = settings.get("identitySource")
+        if source is not None:
+            prefix = "method.request.header."
+            if not str(source).startswith(prefix):
+                raise ProvisioningError(f"{where}: identitySource {source} is not served locally (headers only)")
+            header = str(source)[len(prefix) :]
+        if definition.get("in", "header") != "header" or not header:
+            raise ProvisioningError(f"{where}: the token must come in a request header")
+        arns = self.resolve(where, settings.get("providerARNs") or [])
+        if not arns:
+            raise ProvisioningError(f"{where}: a Cognito authorizer needs providerARNs")
+        known = {res.attributes["Arn"] for res in self.deployment.of_type("AWS::Cognito::UserPool").values()}
+        for arn in arns:
+            if arn not in known:
+                raise ProvisioningError(
+                    f"{where}: user pool {arn} is not defined in the template; the local API can only verify "
+                    "tokens of the template's own user pools"
+                )
+        return RouteAuthorizer(name=name, header=header, provider_arns=tuple(str(arn) for arn in arns))
 
     def _integration_function(self, where: str, uri: str) -> str:
         found = re.search(r"/functions/(arn:[^/]+)/invocations", uri)
@@ -1145,6 +1471,94 @@ def _index(index: dict[str, Any], billing: str, *, with_throughput: bool) -> dic
     return api_index
 
 
+def _pool_policies(logical_id: str, policies: dict[str, Any]) -> dict[str, Any]:
+    _check_properties(logical_id, "AWS::Cognito::UserPool Policies", policies, {"PasswordPolicy", "SignInPolicy"})
+    result: dict[str, Any] = {}
+    if "PasswordPolicy" in policies:
+        numbers = {"MinimumLength", "TemporaryPasswordValidityDays", "PasswordHistorySize"}
+        booleans = {"RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"}
+        password = policies["PasswordPolicy"]
+        _check_properties(logical_id, "AWS::Cognito::UserPool PasswordPolicy", password, numbers | booleans)
+        result["PasswordPolicy"] = {
+            key: int(value) if key in numbers else _bool(value) for key, value in password.items()
+        }
+    if "SignInPolicy" in policies:
+        result["SignInPolicy"] = policies["SignInPolicy"]
+    return result
+
+
+def _schema_attribute(logical_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    _check_properties(
+        logical_id,
+        "AWS::Cognito::UserPool SchemaAttribute",
+        item,
+        {
+            "Name",
+            "AttributeDataType",
+            "DeveloperOnlyAttribute",
+            "Mutable",
+            "Required",
+            "NumberAttributeConstraints",
+            "StringAttributeConstraints",
+        },
+    )
+    attribute: dict[str, Any] = {"Name": str(item["Name"])}
+    if "AttributeDataType" in item:
+        attribute["AttributeDataType"] = str(item["AttributeDataType"])
+    for key in ("DeveloperOnlyAttribute", "Mutable", "Required"):
+        if key in item:
+            attribute[key] = _bool(item[key])
+    for key in ("NumberAttributeConstraints", "StringAttributeConstraints"):
+        if key in item:
+            attribute[key] = {name: _text(value) for name, value in item[key].items()}
+    return attribute
+
+
+def _admin_create_user_config(config: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    if "AllowAdminCreateUserOnly" in config:
+        result["AllowAdminCreateUserOnly"] = _bool(config["AllowAdminCreateUserOnly"])
+    if "UnusedAccountValidityDays" in config:
+        result["UnusedAccountValidityDays"] = int(config["UnusedAccountValidityDays"])
+    if "InviteMessageTemplate" in config:
+        result["InviteMessageTemplate"] = {key: str(value) for key, value in config["InviteMessageTemplate"].items()}
+    return result
+
+
+_TOKEN_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+def _token_seconds(props: Mapping[str, Any], token: str, *, default_unit: str) -> int:
+    """How long a user pool client's ``token`` ("IdToken", "AccessToken") stays valid, in seconds."""
+    value = props.get(f"{token}Validity")
+    if value is None:
+        return 3600
+    unit = str((props.get("TokenValidityUnits") or {}).get(token, default_unit)).lower()
+    return int(value) * _TOKEN_UNITS.get(unit, 3600)
+
+
+def _method_authorizer(where: str, security: Any, authorizers: Mapping[str, RouteAuthorizer]) -> RouteAuthorizer | None:
+    """The authorizer a method's swagger ``security`` names; None when it names none (or SAM's ``NONE``)."""
+    if not security:
+        return None
+    if not isinstance(security, list) or len(security) != 1 or not isinstance(security[0], dict):
+        raise ProvisioningError(f"{where}: security {security!r}: API Gateway takes one authorizer per method")
+    requirement = security[0]
+    if len(requirement) != 1:
+        raise ProvisioningError(f"{where}: security {security!r}: API Gateway takes one authorizer per method")
+    ((name, scopes),) = requirement.items()
+    if name == "NONE" and name not in authorizers:
+        return None
+    if name not in authorizers:
+        raise ProvisioningError(f"{where}: security names {name}, which securityDefinitions does not define")
+    if scopes:
+        raise ProvisioningError(
+            f"{where}: authorization scopes {scopes} (access tokens) are not served locally; "
+            "the local API accepts ID tokens"
+        )
+    return authorizers[name]
+
+
 def _mock_response(integration: dict[str, Any]) -> MockResponse:
     default = (integration.get("responses") or {}).get("default") or {}
     headers = {}
@@ -1166,7 +1580,33 @@ _BUILDERS: dict[str, Callable[[_Provisioner, str, dict[str, Any]], ProvisionedRe
     "AWS::Lambda::Function": _Provisioner.function,
     "AWS::Lambda::EventSourceMapping": _Provisioner.event_source_mapping,
     "AWS::ApiGateway::RestApi": _Provisioner.rest_api,
+    "AWS::Cognito::UserPool": _Provisioner.user_pool,
+    "AWS::Cognito::UserPoolClient": _Provisioner.user_pool_client,
+    "AWS::Cognito::UserPoolGroup": _Provisioner.user_pool_group,
 }
+
+
+def _filter_patterns(logical_id: str, criteria: dict[str, Any] | None) -> tuple[dict[str, Any], ...]:
+    """The FilterCriteria patterns, parsed; only what the local matcher implements is accepted."""
+    patterns = []
+    for item in (criteria or {}).get("Filters") or []:
+        try:
+            pattern = json.loads(item["Pattern"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProvisioningError(f"{logical_id}: a FilterCriteria pattern is not JSON: {exc}") from None
+
+        def check(node: Any, where: str) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    check(value, f"{where}.{key}")
+            elif not isinstance(node, list) or any(isinstance(v, dict | list) for v in node):
+                raise ProvisioningError(
+                    f"{logical_id}: filter {where} uses an operator the local stack does not implement "
+                    "(it matches nested keys against lists of exact values)")
+
+        check(pattern, "pattern")
+        patterns.append(pattern)
+    return tuple(patterns)
 
 
 def supported_types() -> dict[str, str]:
@@ -1192,7 +1632,7 @@ def provision(
     ``cfn`` is the translated CloudFormation (a dict), or the ``TranslatedTemplate`` from
     ``template.translate_file`` — only the latter tells where each function's code is on disk.
     ``session_or_clients`` is a boto3 Session, a dict of clients by service name (``s3``, ``sqs``,
-    ``dynamodb``) or a callable service → client; endpoints are the caller's business.
+    ``dynamodb``, ``cognito-idp``) or a callable service → client; endpoints are the caller's business.
     ``parameters`` must be the values the template was translated with.
     """
     translated = cfn if isinstance(cfn, TranslatedTemplate) else TranslatedTemplate(cloudformation=cfn)

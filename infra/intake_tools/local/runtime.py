@@ -2,6 +2,8 @@
 
 ``LocalStack`` starts it all (and stops everything it started); ``run_local_stack`` is what
 ``intake local`` runs: start, print where things are, block until Ctrl-C or SIGTERM, shut down.
+When the template has a Cognito user pool, ``LocalStack`` creates demo accounts in it (a reviewer, an admin
+and two applicants, in the state file and on the console) and ``LocalStack.sign_in`` gets their ID tokens.
 No AWS account, no Docker, no network beyond 127.0.0.1, no ~/.aws files.
 """
 
@@ -26,6 +28,7 @@ from typing import Any, TextIO
 from botocore.config import Config
 
 from .apigateway import ApiServer
+from .auth import CognitoVerifier, DemoAccount, create_demo_accounts, sign_in
 from .console import Console
 from .events import SqsPoller, StreamPoller
 from .functions import FunctionWorker, Invocation
@@ -78,6 +81,11 @@ class LocalStack:
         self.workers: dict[str, FunctionWorker] = {}
         self.pollers: list[SqsPoller | StreamPoller] = []
         self.api: ApiServer | None = None
+        #: Checks the tokens of API methods with a Cognito authorizer.
+        self.verifier: CognitoVerifier | None = None
+        #: The accounts made in the template's user pool at start-up (empty without exactly one pool).
+        self.demo_accounts: list[DemoAccount] = []
+        self._client_id: str | None = None
         self.started_at: datetime | None = None
         self._moto: Any = None
         self._clients: dict[str, Any] = {}
@@ -143,6 +151,7 @@ class LocalStack:
             )
         except (TemplateError, ProvisioningError, IntrinsicError) as exc:
             raise LocalStackError(f"{self.template_path}: {exc}") from exc
+        self._set_up_sign_in()
         for note in self.deployment.notes:
             self.console.line("local", note)
         for function in self.deployment.functions.values():
@@ -162,6 +171,7 @@ class LocalStack:
                 poller = StreamPoller(
                     source,
                     streams=self.client("dynamodbstreams"),
+                    sqs=self.client("sqs"),
                     invoke=self.invoke,
                     region=self.region,
                     console=self.console,
@@ -174,10 +184,54 @@ class LocalStack:
             if res.type == "AWS::ApiGateway::RestApi"
         }
         assert self.api is not None
-        self.api.start(self.deployment.routes, api_ids=api_ids, account_id=self.deployment.account_id)
+        self.api.start(
+            self.deployment.routes,
+            api_ids=api_ids,
+            account_id=self.deployment.account_id,
+            authorize=self.verifier.verify if self.verifier is not None else None,
+        )
         if self.state_file is not None:
             self._write_state()
         self.console.line("local", f"started in {time.monotonic() - started:.1f} s")
+
+    def _set_up_sign_in(self) -> None:
+        """The authorizer's token verifier, and the demo accounts when the template has one user pool."""
+        assert self.deployment is not None
+        endpoint = self.aws_endpoint
+
+        def client_ids(pool_id: str) -> list[str]:
+            listing = self.client("cognito-idp").list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
+            return [client["ClientId"] for client in listing["UserPoolClients"]]
+
+        self.verifier = CognitoVerifier(
+            jwks_url=lambda pool_id: f"{endpoint}/{pool_id}/.well-known/jwks.json", client_ids=client_ids
+        )
+        pools = self.deployment.user_pools
+        if not pools:
+            return
+        if len(pools) > 1:
+            self.deployment.notes.append(
+                f"no demo accounts: the template has {len(pools)} user pools ({', '.join(pools)})"
+            )
+            return
+        pool_id = self.deployment.user_pool_id
+        of_pool = set(client_ids(pool_id))
+        self._client_id = next((cid for cid in self.deployment.user_pool_clients.values() if cid in of_pool), None)
+        accounts, notes = create_demo_accounts(self.client("cognito-idp"), pool_id)
+        self.demo_accounts = accounts
+        self.deployment.notes.extend(notes)
+
+    @property
+    def user_pool_client_id(self) -> str | None:
+        """The app client that demo sign-ins use: the template's (first) client of its only user pool."""
+        return self._client_id
+
+    def sign_in(self, email: str, password: str) -> str:
+        """An ID token for a user of the template's user pool (e.g. a demo account), to send in ``Authorization``."""
+        client_id = self.user_pool_client_id
+        if client_id is None:
+            raise LocalStackError("the template has no single user pool with an app client to sign in with")
+        return sign_in(self.aws_endpoint, self.region, client_id, email, password)
 
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
@@ -231,6 +285,7 @@ class LocalStack:
         if self._moto is not None:
             self._stop_moto()
         self._clients = {}
+        self.verifier = None
         if self._state_written and self.state_file is not None:
             self.state_file.unlink(missing_ok=True)
             self._state_written = False
@@ -306,13 +361,32 @@ class LocalStack:
                 for source in deployment.event_sources
             ],
             "routes": [
-                {"method": route.method, "path": route.path, "target": route.function if route.function else "mock"}
+                {
+                    "method": route.method,
+                    "path": route.path,
+                    "target": route.function if route.function else "mock",
+                    "authorizer": route.authorizer.name if route.authorizer else None,
+                }
                 for route in deployment.routes
             ],
             "outputs": deployment.outputs,
+            "cognito": self._cognito_state(),
             "template": str(self.template_path),
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "pid": os.getpid(),
+        }
+
+    def _cognito_state(self) -> dict[str, Any] | None:
+        deployment = self.deployment
+        if deployment is None or len(deployment.user_pools) != 1:
+            return None
+        (pool_logical_id,) = deployment.user_pools
+        return {
+            "user_pool_id": deployment.user_pool_id,
+            "client_id": self.user_pool_client_id,
+            "region": self.region,
+            "issuer": deployment.attribute(pool_logical_id, "ProviderURL"),
+            "demo_accounts": [account.as_dict() for account in self.demo_accounts],
         }
 
     def _write_state(self) -> None:
@@ -379,6 +453,8 @@ def run_local_stack(
             print(f"API:          {stack.api_url}  (served at the root, no /{_stage(stack)} prefix)", flush=True)
             print(f"AWS endpoint: {stack.aws_endpoint}  (region {region})", flush=True)
             print(f"State file:   {state_file}", flush=True)
+            for line in _demo_account_table(stack):
+                print(line, flush=True)
             print("Press Ctrl-C to stop.", flush=True)
             while not stopping.wait(0.5):
                 pass
@@ -390,6 +466,24 @@ def run_local_stack(
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _demo_account_table(stack: LocalStack) -> list[str]:
+    """The demo accounts, one a line, for the start-up banner (names last: their width varies)."""
+    if not stack.demo_accounts or stack.deployment is None:
+        return []
+    lines = [
+        f"Demo accounts (user pool {stack.deployment.user_pool_id}, app client {stack.user_pool_client_id}); "
+        "send the ID token as the raw Authorization header:"
+    ]
+    rows = [("role", "e-mail", "password", "phone", "name")] + [
+        (account.role, account.email, account.password, account.phone, account.name) for account in stack.demo_accounts
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+        lines.append("  " + "  ".join([*cells, row[4]]))
+    return lines
 
 
 def _stage(stack: LocalStack) -> str:

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BaseModel
 
 from intake.applications import CreateApplication, UploadRequest
 from intake.ids import ID_PATTERN
-from intake.models import ApplicationView, UploadTicket
+from intake.models import ApplicationSummary, ApplicationView, HistoryEvent, UploadTicket
 from intake.observability import logger, mask_phone
 from intake_api import deps
 from intake_api.errors import ErrorResponse
@@ -24,7 +25,8 @@ def _error(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
 
 
-ERRORS = {404: _error("Not found"), 409: _error("Refused in the current status"), 422: _error("Invalid request")}
+ERRORS = {401: _error("Not signed in"), 403: _error("Not allowed for this role"), 404: _error("Not found"),
+          409: _error("Refused in the current status (names the allowed actions)"), 422: _error("Invalid request")}
 
 
 def _json(status: int, model: ApplicationView | UploadTicket) -> Response:
@@ -38,7 +40,7 @@ def _json(status: int, model: ApplicationView | UploadTicket) -> Response:
                422: ERRORS[422]},
 )
 def create_application(request: Annotated[CreateApplication, Body()]) -> Response[ApplicationView]:
-    view = deps.applications().create(request)
+    view = deps.applications().create(request, deps.caller(router))
     logger.info("application created", extra={"application_id": view.id, "program_id": view.program_id,
                                               "phone": mask_phone(request.applicant.phone)})
     return _json(201, view)
@@ -51,7 +53,7 @@ def create_application(request: Annotated[CreateApplication, Body()]) -> Respons
                404: ERRORS[404]},
 )
 def get_application(application_id: ApplicationId) -> ApplicationView:
-    return deps.applications().get(application_id)
+    return deps.applications().get(application_id, deps.caller(router))
 
 
 @router.post(
@@ -63,7 +65,8 @@ def get_application(application_id: ApplicationId) -> ApplicationView:
 )
 def create_upload_url(application_id: ApplicationId, material_id: MaterialId,
                       request: Annotated[UploadRequest | None, Body()] = None) -> Response[UploadTicket]:
-    ticket = deps.applications().issue_upload(application_id, material_id, request or UploadRequest())
+    ticket = deps.applications().issue_upload(application_id, material_id, request or UploadRequest(),
+                                                   deps.caller(router))
     logger.info("upload issued", extra={"application_id": application_id, "material_id": material_id,
                                         "upload_id": ticket.upload_id})
     return _json(201, ticket)
@@ -78,7 +81,7 @@ def create_upload_url(application_id: ApplicationId, material_id: MaterialId,
 def save_profile(application_id: ApplicationId,
                  profile: Annotated[dict[str, Any], Body(description="Field id → value, see GET /programs/{id}")],
                  ) -> ApplicationView:
-    view = deps.applications().save_profile(application_id, profile)
+    view = deps.applications().save_profile(application_id, profile, deps.caller(router))
     logger.info("profile saved", extra={"application_id": application_id, "valid": view.assessment.profile_valid})
     return view
 
@@ -91,6 +94,27 @@ def save_profile(application_id: ApplicationId,
                422: _error("Not ready: `error.details.reasons` lists every reason")},
 )
 def submit_application(application_id: ApplicationId) -> ApplicationView:
-    view = deps.applications().submit(application_id)
+    view = deps.applications().submit(application_id, deps.caller(router))
     logger.info("application submitted", extra={"application_id": application_id})
     return view
+
+
+class MyApplications(BaseModel):
+    applications: list[ApplicationSummary]
+
+
+@router.get("/applications", summary="The signed-in applicant's own applications, newest first",
+            responses={401: ERRORS[401], 403: ERRORS[403]})
+def my_applications() -> MyApplications:
+    return MyApplications(applications=deps.applications().mine(deps.caller(router)))
+
+
+class History(BaseModel):
+    events: list[HistoryEvent]
+
+
+@router.get("/applications/<application_id>/history",
+            summary="Every status change: who (staff only), when, from → to, why, notes (X-AUD-1)",
+            responses={401: ERRORS[401], 404: ERRORS[404]})
+def history(application_id: ApplicationId) -> History:
+    return History(events=deps.applications().history(application_id, deps.caller(router)))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from intake.errors import Conflict, NotFound, Unprocessable
+from intake import workflow
+from intake.auth import Caller, Forbidden
+from intake.errors import NotFound, Unprocessable
 from intake.ids import ID_PATTERN, UploadKey, new_id
 from intake.models import (
     MAX_PROFILE_BYTES,
@@ -18,7 +20,9 @@ from intake.models import (
     UPLOADABLE_STATUSES,
     Applicant,
     Application,
+    ApplicationSummary,
     ApplicationView,
+    HistoryEvent,
     LocalizedText,
     MaterialState,
     MaterialView,
@@ -53,6 +57,9 @@ class UploadRequest(BaseModel):
 
 
 class ApplicationService:
+    """What applicants do with their own applications. Every method takes the verified caller: an applicant
+    sees and changes only their own applications (anyone else's is "not found"), staff may read any."""
+
     def __init__(self, store: ApplicationStore, presigner: Presigner, catalogue: ProgramCatalogue,
                  clock: Clock, upload_ttl: timedelta) -> None:
         self._store = store
@@ -61,20 +68,24 @@ class ApplicationService:
         self._clock = clock
         self._upload_ttl = upload_ttl
 
-    def create(self, request: CreateApplication) -> ApplicationView:
+    def create(self, request: CreateApplication, caller: Caller) -> ApplicationView:
+        caller.require_applicant()
         program = self._program(request.program_id)
         now = self._clock()
-        app = Application(id=new_id(now), program_id=program.id, applicant=request.applicant,
-                          created_at=now, updated_at=now)
+        app = Application(id=new_id(now), program_id=program.id, applicant=request.applicant, owner=caller.sub,
+                          created_at=now, updated_at=now, status_since=now)
         self._store.create_application(app)
-        return build_view(app, [], program, today=self._today(program))
+        return self._view(app, [], program, caller)
 
-    def get(self, application_id: str) -> ApplicationView:
-        app, uploads = self._load(application_id)
-        program = self._program(app.program_id)
-        return build_view(app, uploads, program, today=self._today(program))
+    def mine(self, caller: Caller) -> list[ApplicationSummary]:
+        caller.require_applicant()
+        return [ApplicationSummary.of(a, self._program(a.program_id)) for a in self._store.owned_by(caller.sub or "")]
 
-    def save_profile(self, application_id: str, profile: dict[str, Any]) -> ApplicationView:
+    def get(self, application_id: str, caller: Caller) -> ApplicationView:
+        app, uploads = self._load(application_id, caller, write=False)
+        return self._view(app, uploads, self._program(app.program_id), caller)
+
+    def save_profile(self, application_id: str, profile: dict[str, Any], caller: Caller) -> ApplicationView:
         """Save the whole profile as entered (CG-FLOW-1: a draft keeps partial and invalid answers); the
         returned view says field by field what is wrong or missing."""
         size = len(json.dumps(profile, ensure_ascii=False).encode())
@@ -82,35 +93,38 @@ class ApplicationService:
             raise Unprocessable(f"资料过大：{size} 字节，上限 {MAX_PROFILE_BYTES} 字节",
                                 f"profile too large: {size} bytes, limit {MAX_PROFILE_BYTES}",
                                 code="profile.too_large", measured=size, limit=MAX_PROFILE_BYTES)
-        app, uploads = self._load(application_id)
+        app, uploads = self._load(application_id, caller, write=True)
         program = self._program(app.program_id)
         saved = self._store.save_profile(app, profile, editable_statuses=EDITABLE_STATUSES, now=self._clock())
-        return build_view(saved, uploads, program, today=self._today(program), previous=app.profile)
+        return self._view(saved, uploads, program, caller, previous=app.profile)
 
-    def submit(self, application_id: str) -> ApplicationView:
-        """draft → pending_review, only when eligible, the profile is complete and valid and every required
-        material has passed its checks; otherwise 422 with every reason at once."""
-        app, uploads = self._load(application_id)
+    def submit(self, application_id: str, caller: Caller) -> ApplicationView:
+        """draft → pending_review (submit) or supplement_required → pending_review (resubmit), only when
+        eligible, the profile is complete and valid, every required material has passed its checks and, on
+        resubmission, each material the reviewer asked about was uploaded again since; otherwise 422 with
+        every reason at once."""
+        app, uploads = self._load(application_id, caller, write=True)
         program = self._program(app.program_id)
-        view = build_view(app, uploads, program, today=self._today(program))
-        if app.status != "draft":
-            zh, en = STATUS_LABELS[app.status]
-            raise Conflict(f"申请当前状态为“{zh}”，不能提交", f"the application is {en}; it cannot be submitted",
-                           code="application.status", status=app.status)
-        if view.blocking:
+        action = "resubmit" if app.status == "supplement_required" else "submit"
+        to = workflow.target(app.status, action, workflow.APPLICANT_ACTIONS)
+        view = self._view(app, uploads, program, caller)
+        blocking = [*view.blocking, *_unanswered_notes(app, uploads, program)]
+        if blocking:
             raise Unprocessable(
-                f"暂不能提交：{len(view.blocking)} 项问题", f"cannot submit yet: {len(view.blocking)} problems",
-                code="submit.blocked", reasons=[p.model_dump(mode="json") for p in view.blocking],
+                f"暂不能提交：{len(blocking)} 项问题", f"cannot submit yet: {len(blocking)} problems",
+                code="submit.blocked", reasons=[p.model_dump(mode="json") for p in blocking],
             )
-        submitted = self._store.change_status(app, "pending_review", actor="applicant", now=self._clock(),
-                                              reason="submitted by the applicant")
-        return build_view(submitted, uploads, program, today=self._today(program))
+        clean = all(not (m.latest and m.latest.findings) for m in view.materials if m.requirement == "required")
+        submitted = self._store.change_status(
+            app, to, action=action, actor=caller.sub or "", role=caller.role, now=self._clock(),
+            reason="submitted by the applicant",
+            changes={"checks_clean": clean, "submitted_at": self._clock().isoformat(), "supplement_notes": {}},
+        )
+        return self._view(submitted, uploads, program, caller)
 
-    def _today(self, program: Program) -> date:
-        return self._clock().astimezone(ZoneInfo(program.timezone)).date()
-
-    def issue_upload(self, application_id: str, material_id: str, request: UploadRequest) -> UploadTicket:
-        app, _ = self._load(application_id)
+    def issue_upload(self, application_id: str, material_id: str, request: UploadRequest,
+                     caller: Caller) -> UploadTicket:
+        app, _ = self._load(application_id, caller, write=True)
         program = self._program(app.program_id)
         material = program.material(material_id)
         if material is None:
@@ -142,25 +156,76 @@ class ApplicationService:
                             content_type=content_type, max_bytes=spec.max_bytes,
                             expires_at=now + self._upload_ttl)
 
-    def _load(self, application_id: str) -> tuple[Application, list[Upload]]:
+    def history(self, application_id: str, caller: Caller) -> list[HistoryEvent]:
+        """Every status change (X-AUD-1). Applicants see what happened and why, not which reviewer did it."""
+        self._load(application_id, caller, write=False)
+        events = self._store.history(application_id)
+        if caller.is_staff:
+            return events
+        return [e.model_copy(update={"actor": None}) for e in events]
+
+    def _load(self, application_id: str, caller: Caller, *, write: bool) -> tuple[Application, list[Upload]]:
+        caller.require_signed_in()
+        if write and caller.is_staff:
+            raise Forbidden("审核人员不能代替申请人操作", "staff cannot act for the applicant", role=caller.role)
+        not_found = NotFound(f"申请 {application_id} 不存在", f"application {application_id} not found",
+                             code="application.not_found")
         if not re.match(ID_PATTERN, application_id):
-            raise NotFound(f"申请 {application_id} 不存在", f"application {application_id} not found",
-                           code="application.not_found")
-        return self._store.load_application(application_id)
+            raise not_found
+        app, uploads = self._store.load_application(application_id)
+        if not caller.is_staff and app.owner != caller.sub:
+            raise not_found  # another applicant's application: do not reveal that it exists
+        return app, uploads
+
+    def _view(self, app: Application, uploads: list[Upload], program: Program, caller: Caller,
+              previous: dict[str, Any] | None = None) -> ApplicationView:
+        return build_view(app, uploads, program, today=self._today(program), previous=previous, caller=caller)
+
+    def _today(self, program: Program) -> date:
+        return today_in(program, self._clock())
 
     def _program(self, program_id: str) -> Program:
-        program = self._catalogue.get(program_id)
-        if program is None:
-            raise Unprocessable(
-                f"项目 {program_id} 不存在，可选：{'、'.join(self._catalogue.ids)}",
-                f"unknown program {program_id}; valid: {', '.join(self._catalogue.ids)}",
-                code="program.not_found", field="program_id", valid=self._catalogue.ids,
-            )
-        return program
+        return program_or_422(self._catalogue, program_id)
+
+
+def today_in(program: Program, now: datetime) -> date:
+    """The calendar date at `now` where the program runs (Asia/Shanghai for these rounds)."""
+    return now.astimezone(ZoneInfo(program.timezone)).date()
+
+
+def program_or_422(catalogue: ProgramCatalogue, program_id: str) -> Program:
+    program = catalogue.get(program_id)
+    if program is None:
+        raise Unprocessable(
+            f"项目 {program_id} 不存在，可选：{'、'.join(catalogue.ids)}",
+            f"unknown program {program_id}; valid: {', '.join(catalogue.ids)}",
+            code="program.not_found", field="program_id", valid=catalogue.ids,
+        )
+    return program
+
+
+def _unanswered_notes(app: Application, uploads: list[Upload], program: Program) -> list[Problem]:
+    """On resubmission: each material the reviewer asked about needs a file received after the decision."""
+    if app.status != "supplement_required" or app.decision is None:
+        return []
+    problems = []
+    for material_id, note in app.supplement_notes.items():
+        material = program.material(material_id)
+        fresh = [u for u in uploads if u.material_id == material_id and u.object is not None
+                 and u.object.event_time > app.decision.at]
+        if material is not None and not fresh:
+            problems.append(Problem(
+                kind="material", code="material.supplement_missing", material=material_id,
+                message_zh=f"{material.name_zh}：请按审核意见重新上传（{note}）",
+                message_en=f"{material.name_en}: upload it again as the reviewer asked ({note})",
+                message=f"{material.name_zh}：请按审核意见重新上传（{note}） / "
+                        f"{material.name_en}: upload it again as the reviewer asked ({note})",
+            ))
+    return problems
 
 
 def build_view(app: Application, uploads: list[Upload], program: Program, *, today: date,
-               previous: dict[str, Any] | None = None) -> ApplicationView:
+               previous: dict[str, Any] | None = None, caller: Caller | None = None) -> ApplicationView:
     assessment = assess(program, app.profile, today=today, previous=previous)
     zh, en = STATUS_LABELS[app.status]
     requirements = {r.id: r for r in assessment.materials}
@@ -176,6 +241,13 @@ def build_view(app: Application, uploads: list[Upload], program: Program, *, tod
         materials=materials,
         can_submit=app.status == "draft" and not blocking,
         blocking=blocking,
+        supplement_notes=app.supplement_notes,
+        decision=None if app.decision is None else app.decision.model_dump(
+            mode="json", exclude=set() if caller is not None and caller.is_staff else {"by"}),
+        allowed_actions=workflow.allowed_actions(
+            app.status, workflow.STAFF_ACTIONS if caller is not None and caller.is_staff
+            else workflow.APPLICANT_ACTIONS),
+        status_since=app.status_since,
     )
 
 

@@ -31,3 +31,8 @@ class UploadsBucket:
             ExpiresIn=expires_in,
         )
         return post["url"], post["fields"]
+
+    def presign_get(self, key: str, expires_in: int) -> str:
+        """A short-lived link to read one object (staff viewing a material)."""
+        return self._s3.generate_presigned_url("get_object", Params={"Bucket": self.name, "Key": key},
+                                               ExpiresIn=expires_in)

@@ -24,7 +24,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "expired": ("已过期", "expired"),
     "abandoned": ("视为放弃", "abandoned"),
 }
-UPLOADABLE_STATUSES: frozenset[str] = frozenset({"draft"})
+UPLOADABLE_STATUSES: frozenset[str] = frozenset({"draft", "supplement_required"})
 """Statuses in which an applicant may obtain upload URLs."""
 
 UploadState = Literal["issued", "checking", "passed", "failed"]
@@ -53,6 +53,39 @@ class Application(BaseModel):
     profile: dict[str, Any] = Field(default_factory=dict)
     """What the applicant entered, as entered (valid or not: a draft keeps everything)."""
     submitted_at: datetime | None = None
+    owner: str | None = None
+    """The applicant's user id (Cognito `sub`)."""
+    status_since: datetime | None = None
+    """When the application entered its current status (the queue orders by it)."""
+    supplement_notes: dict[str, str] = Field(default_factory=dict)
+    """What the reviewer asked to fix, per material id, while supplement_required."""
+    decision: Decision | None = None
+    checks_clean: bool | None = None
+    """At the last submission: every machine check passed without even a warning."""
+
+
+class Decision(BaseModel):
+    """The last staff decision, as the applicant and other reviewers see it."""
+
+    action: str
+    at: datetime
+    by: str
+    """The deciding reviewer's user id (staff only)."""
+    by_role: str
+    reason: str = ""
+
+
+class HistoryEvent(BaseModel):
+    """One status change (X-AUD-1). `actor` and `notes_internal` are for staff only."""
+
+    at: datetime
+    action: str
+    from_status: str
+    to_status: str
+    actor_role: str
+    actor: str | None = None
+    reason: str = ""
+    notes: dict[str, str] = Field(default_factory=dict)
 
 
 class StoredObject(BaseModel):
@@ -138,6 +171,36 @@ class ApplicationView(BaseModel):
     can_submit: bool
     """True when submit would succeed now; otherwise `blocking` says why."""
     blocking: list[Problem]
+    supplement_notes: dict[str, str] = Field(default_factory=dict)
+    """While supplement_required: what to fix, per material id."""
+    decision: dict[str, Any] | None = None
+    """The last staff decision (the reviewer's id only for staff)."""
+    allowed_actions: list[str] = Field(default_factory=list)
+    """What the caller can do now (submit / resubmit for the applicant, decisions for staff)."""
+    status_since: datetime | None = None
+
+
+class ApplicationSummary(BaseModel):
+    """One line of a list (an applicant's applications, the staff queue)."""
+
+    id: str
+    program_id: str
+    status: ApplicationStatus
+    status_label: LocalizedText
+    applicant: Applicant
+    created_at: datetime
+    submitted_at: datetime | None
+    status_since: datetime | None
+    checks_clean: bool | None
+    version: int
+
+    @classmethod
+    def of(cls, app: Application, program: Any = None) -> ApplicationSummary:
+        zh, en = STATUS_LABELS[app.status]
+        return cls(id=app.id, program_id=app.program_id, status=app.status,
+                   status_label=LocalizedText(zh=zh, en=en), applicant=app.applicant, created_at=app.created_at,
+                   submitted_at=app.submitted_at, status_since=app.status_since or app.created_at,
+                   checks_clean=app.checks_clean, version=app.version)
 
 
 class Problem(BaseModel):
@@ -166,3 +229,5 @@ class UploadTicket(BaseModel):
 
 
 ApplicationView.model_rebuild()
+
+Application.model_rebuild()

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from intake.checks.models import CheckResult
-from intake.models import Application, StoredObject, Upload
+from intake.models import Application, HistoryEvent, StoredObject, Upload
 
 Clock = Callable[[], datetime]
 
@@ -19,8 +19,15 @@ class ApplicationStore(Protocol):
                      now: datetime) -> None: ...
     def save_profile(self, app: Application, profile: dict[str, Any], *, editable_statuses: Iterable[str],
                      now: datetime) -> Application: ...
-    def change_status(self, app: Application, to: str, *, actor: str, now: datetime,
-                      reason: str = "") -> Application: ...
+    def change_status(self, app: Application, to: str, *, action: str, actor: str, role: str, now: datetime,
+                      reason: str = "", notes: dict[str, str] | None = None,
+                      changes: dict[str, Any] | None = None) -> Application: ...
+    def history(self, application_id: str) -> list[HistoryEvent]: ...
+    def queue(self, program_id: str, status: str, *, limit: int, cursor: dict[str, Any] | None = None,
+              entered_before: datetime | None = None,
+              clean_only: bool = False) -> tuple[list[Application], dict[str, Any] | None]: ...
+    def count(self, program_id: str, status: str) -> int: ...
+    def owned_by(self, owner: str) -> list[Application]: ...
 
 
 class UploadStore(Protocol):
@@ -32,6 +39,7 @@ class UploadStore(Protocol):
 class Presigner(Protocol):
     def presign_post(self, key: str, content_type: str, max_bytes: int,
                      expires_in: int) -> tuple[str, dict[str, str]]: ...
+    def presign_get(self, key: str, expires_in: int) -> str: ...
 
 
 class ObjectReader(Protocol):

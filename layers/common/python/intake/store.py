@@ -3,7 +3,8 @@
 Single-table layout (all keys strings):
     application  PK=APP#<id>  SK=APP                         GSI1PK=PROGRAM#<program>#STATUS#<status>
     upload       PK=APP#<id>  SK=UPLOAD#<material>#<upload>  expires_at (TTL) until its object arrives
-    event        PK=APP#<id>  SK=EVENT#<time>#<status>       one per status change (who, when, from, to)
+    event        PK=APP#<id>  SK=EVENT#<time>#<version>      one per status change (who, when, from, to, why)
+GSI1 (program+status, by time entered the status) serves the staff queue; GSI2 (owner) an applicant's list.
 
 The profile is stored as a JSON string (`profile_json`): exactly what was entered, whatever its types.
 
@@ -21,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from intake.checks.models import CheckResult
 from intake.errors import Conflict, LimitReached, NotFound
-from intake.models import STATUS_LABELS, Application, StoredObject, Upload
+from intake.models import STATUS_LABELS, Application, HistoryEvent, StoredObject, Upload
 
 UNCLAIMED_UPLOAD_TTL = timedelta(days=2)
 """An issued upload whose object never arrives is forgotten after this long."""
@@ -58,6 +59,7 @@ class IntakeStore:
             "type": "application",
             "GSI1PK": _status_key(app.program_id, app.status),
             "GSI1SK": f"{app.created_at.isoformat()}#{app.id}",
+            **({"GSI2PK": f"OWNER#{app.owner}", "GSI2SK": app.created_at.isoformat()} if app.owner else {}),
             **app.model_dump(mode="json", exclude={"profile"}, exclude_none=True),
             "profile_json": json.dumps(app.profile, ensure_ascii=False),
         }
@@ -71,17 +73,8 @@ class IntakeStore:
 
     def load_application(self, application_id: str) -> tuple[Application, list[Upload]]:
         """The application and every upload issued for it, in one paginated Query."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": {":pk": _app_pk(application_id)},
-        }
-        while True:
-            page = self._table.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = self._query_all({"KeyConditionExpression": "PK = :pk",
+                                 "ExpressionAttributeValues": {":pk": _app_pk(application_id)}})
         app_items = [i for i in items if i.get("SK") == "APP"]
         if not app_items:
             raise NotFound(f"申请 {application_id} 不存在", f"application {application_id} not found",
@@ -109,43 +102,97 @@ class IntakeStore:
             raise
         return self._to_application(item)
 
-    def change_status(self, app: Application, to: str, *, actor: str, now: datetime, reason: str = "") -> Application:
-        """Move `app` from its status to `to` if nobody changed it since it was read (same version), and
-        record the change as an event, in one transaction."""
+    def change_status(self, app: Application, to: str, *, action: str, actor: str, role: str, now: datetime,
+                      reason: str = "", notes: dict[str, str] | None = None,
+                      changes: dict[str, Any] | None = None) -> Application:
+        """Move `app` from the status it was read in to `to`, only if nobody changed it since (same version),
+        and record the change as an immutable event, in one transaction. `changes` are further attributes
+        set with it (the decision, supplement notes...). The loser of a race gets 409 with the current state."""
+        values: dict[str, Any] = {**(changes or {}), "status": to, "status_since": now.isoformat(),
+                                  "updated_at": now.isoformat(), "GSI1PK": _status_key(app.program_id, to),
+                                  "GSI1SK": f"{now.isoformat()}#{app.id}"}
+        names = {f"#a{i}": k for i, k in enumerate(values)}
+        sets = ", ".join(f"#a{i} = :a{i}" for i in range(len(values)))
+        event = {"PK": _app_pk(app.id), "SK": f"EVENT#{now.isoformat()}#{app.version + 1:06d}", "type": "event",
+                 "at": now.isoformat(), "action": action, "from_status": app.status, "to_status": to,
+                 "actor": actor, "actor_role": role, "reason": reason, "notes": notes or {}}
         client = self._table.meta.client
         try:
             client.transact_write_items(TransactItems=[
                 {"Update": {
                     "TableName": self._table.name,
                     "Key": {"PK": _app_pk(app.id), "SK": "APP"},
-                    "UpdateExpression": ("SET #status = :to, GSI1PK = :gsi, updated_at = :now, version = version + :one"
-                                         + (", submitted_at = :now" if to == "pending_review" else "")),
+                    "UpdateExpression": f"SET {sets}, version = version + :one",
                     "ConditionExpression": "#status = :from AND version = :version",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {":to": to, ":from": app.status, ":version": app.version,
-                                                  ":gsi": _status_key(app.program_id, to), ":now": now.isoformat(),
-                                                  ":one": 1},
+                    "ExpressionAttributeNames": {**names, "#status": "status"},
+                    "ExpressionAttributeValues": {**{f":a{i}": v for i, v in enumerate(values.values())},
+                                                  ":from": app.status, ":version": app.version, ":one": 1},
                 }},
-                {"Put": {
-                    "TableName": self._table.name,
-                    "Item": {"PK": _app_pk(app.id), "SK": f"EVENT#{now.isoformat()}#{to}", "type": "event",
-                             "from": app.status, "to": to, "actor": actor, "at": now.isoformat(), "reason": reason},
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }},
+                {"Put": {"TableName": self._table.name, "Item": event,
+                         "ConditionExpression": "attribute_not_exists(PK)"}},
             ])
         except ClientError as exc:
             if _conditional_failure(exc):
-                self._refuse_in_status(app.id, "状态已变化，请刷新后重试",
-                                       "the application changed meanwhile; reload it")
+                self._refuse_in_status(app.id, "已被他人处理，请刷新后查看", "somebody changed it first; reload it")
             raise
-        return app.model_copy(update={"status": to, "version": app.version + 1, "updated_at": now,
-                                      "submitted_at": now if to == "pending_review" else app.submitted_at})
+        current, _ = self.load_application(app.id)
+        return current
+
+    def history(self, application_id: str) -> list[HistoryEvent]:
+        items = self._query_all({"KeyConditionExpression": "PK = :pk AND begins_with(SK, :e)",
+                                 "ExpressionAttributeValues": {":pk": _app_pk(application_id), ":e": "EVENT#"}})
+        return [HistoryEvent.model_validate(i) for i in items]
+
+    def queue(self, program_id: str, status: str, *, limit: int, cursor: dict[str, Any] | None = None,
+              entered_before: datetime | None = None,
+              clean_only: bool = False) -> tuple[list[Application], dict[str, Any] | None]:
+        """Applications of a program in a status, longest waiting first: one Query on GSI1, one page."""
+        key = "GSI1PK = :pk" + (" AND GSI1SK < :before" if entered_before else "")
+        values: dict[str, Any] = {":pk": _status_key(program_id, status)}
+        if entered_before:
+            values[":before"] = entered_before.isoformat()
+        kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": key, "Limit": limit,
+                                  "ExpressionAttributeValues": values, "ScanIndexForward": True}
+        if clean_only:
+            kwargs["FilterExpression"] = "checks_clean = :clean"
+            values[":clean"] = True
+        if cursor:
+            kwargs["ExclusiveStartKey"] = cursor
+        page = self._table.query(**kwargs)
+        return [self._to_application(i) for i in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+    def count(self, program_id: str, status: str) -> int:
+        total, kwargs = 0, {"IndexName": "GSI1", "KeyConditionExpression": "GSI1PK = :pk", "Select": "COUNT",
+                            "ExpressionAttributeValues": {":pk": _status_key(program_id, status)}}
+        while True:
+            page = self._table.query(**kwargs)
+            total += page.get("Count", 0)
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def owned_by(self, owner: str) -> list[Application]:
+        """An applicant's own applications, newest first: a Query on GSI2."""
+        items = self._query_all({"IndexName": "GSI2", "KeyConditionExpression": "GSI2PK = :pk",
+                                 "ExpressionAttributeValues": {":pk": f"OWNER#{owner}"}, "ScanIndexForward": False})
+        return [self._to_application(i) for i in items]
+
+    def _query_all(self, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
     def _refuse_in_status(self, application_id: str, zh: str, en: str) -> None:
         current, _ = self.load_application(application_id)  # raises NotFound
         label_zh, label_en = STATUS_LABELS[current.status]
+        decided = current.decision.model_dump(mode="json", exclude={"by"}) if current.decision else None
         raise Conflict(f"申请当前状态为“{label_zh}”，{zh}", f"the application is {label_en}: {en}",
-                       code="application.status", status=current.status, version=current.version)
+                       code="application.status", status=current.status, version=current.version,
+                       decision=decided)
 
     # ------------------------------------------------------------------ uploads
     def issue_upload(self, upload: Upload, *, allowed_statuses: Iterable[str], max_uploads: int,

@@ -7,7 +7,7 @@ categories) is checked on load, so a typo in a new round's data fails at load ti
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -49,6 +49,16 @@ class MaterialDef(BaseModel):
     """Where it is not required, whether it is offered as optional (default: only when `required` is False)."""
     waived_when: Condition | None = None
     """A required material is waived when this holds (e.g. the hukou comparison already passed)."""
+
+
+class FormDef(BaseModel):
+    """A document generated for the applicant on approval (CG-FLOW-2)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Literal["registration_form", "introduction_letter"]
+    name_zh: str
+    name_en: str
 
 
 class Category(BaseModel):
@@ -104,6 +114,10 @@ class Program(BaseModel):
     profile: tuple[FieldDef, ...] = ()
     categories: tuple[Category, ...] = ()
     eligibility: Eligibility | None = None
+    forms: tuple[FormDef, ...] = ()
+    """Generated on approval and offered to the applicant to download and print."""
+    review_sla_hours: int | None = Field(default=None, ge=1, le=720)
+    """Applications waiting longer than this for a decision are listed as overdue (SC-REV-1: 72 h)."""
     score_recognition: bool = False
     """Offers the score-recognition calculator (SC-RULE-1…3) at /programs/{id}/recognition."""
 

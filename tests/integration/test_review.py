@@ -1,0 +1,295 @@
+"""Review workflow through the API on moto: decisions, supplements, resubmission, conflicts, the queue,
+history and who may do what."""
+
+import os
+import threading
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from tests.integration.lambdas import (
+    ADMIN,
+    ANONYMOUS,
+    APPLICANT_A,
+    APPLICANT_B,
+    REVIEWER,
+    REVIEWER_2,
+    call_api,
+    reset_handler_caches,
+    sqs_event_for,
+    validate,
+)
+from tests.unit.imagegen import document
+
+SC = "score-cert-return"
+SC_PROFILE = {"already_certified": False, "tested_in_beijing": False, "records_transferred_to_beijing": False}
+CERTIFICATE = document(800, 1100, quality=80)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_handlers(aws):
+    reset_handler_caches()
+    yield
+    reset_handler_caches()
+
+
+def upload(app_id, material="score_certificate", caller=APPLICANT_A, data=CERTIFICATE, when=None):
+    status, ticket = call_api("POST", f"/applications/{app_id}/materials/{material}/upload-url", {}, caller=caller)
+    assert status == 201, ticket
+    bucket = os.environ["BUCKET_NAME"]
+    boto3.client("s3").put_object(Bucket=bucket, Key=ticket["fields"]["key"], Body=data)
+    obj = {"bucket": bucket, "key": ticket["fields"]["key"], "size": len(data)}
+    if when:
+        obj["event_time"] = when.isoformat().replace("+00:00", "Z")
+    assert validate(sqs_event_for([obj])) == {"batchItemFailures": []}
+
+
+def submitted(caller=APPLICANT_A, name="陈静"):
+    status, app = call_api("POST", "/applications", {"program_id": SC, "applicant": {"name": name,
+                                                                                     "phone": "13800138000"}},
+                           caller=caller)
+    assert status == 201, app
+    call_api("PUT", f"/applications/{app['id']}/profile", SC_PROFILE, caller=caller)
+    upload(app["id"], caller=caller)
+    status, view = call_api("POST", f"/applications/{app['id']}/submit", caller=caller)
+    assert status == 200, view
+    return view
+
+
+def decide(app_id, version, action, caller=REVIEWER, **extra):
+    return call_api("POST", f"/staff/applications/{app_id}/decision", {"action": action, "version": version, **extra},
+                    caller=caller)
+
+
+@pytest.mark.rule("PG-REV-1")
+@pytest.mark.rule("X-AUD-1")
+def test_supplement_resubmit_approve_with_notes_and_history():
+    view = submitted()
+    app_id = view["id"]
+    assert view["status"] == "pending_review"
+
+    # The reviewer asks for a clearer certificate.
+    status, decided = decide(app_id, view["version"], "request_supplement",
+                             notes={"score_certificate": "印章不清晰，请重新扫描 / the seal is illegible"})
+    assert status == 200, decided
+    assert decided["status"] == "supplement_required" and decided["status_label"]["zh"] == "需补充材料"
+
+    # The applicant sees the note; resubmitting without a new file is refused, naming the material.
+    _, mine = call_api("GET", f"/applications/{app_id}")
+    assert mine["supplement_notes"] == {"score_certificate": "印章不清晰，请重新扫描 / the seal is illegible"}
+    assert mine["allowed_actions"] == ["resubmit"] and "by" not in mine["decision"]
+    status, body = call_api("POST", f"/applications/{app_id}/submit")
+    assert status == 422
+    assert [r["code"] for r in body["error"]["details"]["reasons"]] == ["material.supplement_missing"]
+
+    upload(app_id, when=datetime.now(UTC) + timedelta(seconds=1))
+    status, resubmitted = call_api("POST", f"/applications/{app_id}/submit")
+    assert status == 200, resubmitted
+    assert resubmitted["status"] == "pending_review" and resubmitted["supplement_notes"] == {}
+
+    status, approved = decide(app_id, resubmitted["version"], "approve")
+    assert status == 200 and approved["status"] == "approved" and approved["status_label"]["zh"] == "审核通过"
+
+    # Every change is in the history; the applicant does not see which reviewer acted, staff do.
+    _, applicant_view = call_api("GET", f"/applications/{app_id}/history")
+    steps = [(e["action"], e["from_status"], e["to_status"], e["actor_role"]) for e in applicant_view["events"]]
+    assert steps == [("submit", "draft", "pending_review", "applicant"),
+                     ("request_supplement", "pending_review", "supplement_required", "reviewer"),
+                     ("resubmit", "supplement_required", "pending_review", "applicant"),
+                     ("approve", "pending_review", "approved", "reviewer")]
+    assert all(e["actor"] is None for e in applicant_view["events"])
+    assert applicant_view["events"][1]["notes"]["score_certificate"].startswith("印章不清晰")
+    _, staff_view = call_api("GET", f"/applications/{app_id}/history", caller=REVIEWER)
+    assert staff_view["events"][1]["actor"] == REVIEWER["sub"]
+
+
+@pytest.mark.rule("PG-REV-1")
+def test_reject_needs_a_reason_and_refused_transitions_name_the_allowed_actions():
+    view = submitted()
+    status, body = decide(view["id"], view["version"], "reject")
+    assert status == 422 and "needs a reason" in body["error"]["fields"][0]["message_en"]
+    status, rejected = decide(view["id"], view["version"], "reject", reason="成绩证明未加盖省级公章")
+    assert status == 200 and rejected["status_label"]["zh"] == "审核未通过"
+
+    status, body = decide(view["id"], rejected["version"], "approve")
+    assert status == 409
+    assert body["error"]["details"]["status"] == "rejected" and body["error"]["details"]["allowed_actions"] == []
+    status, body = call_api("POST", f"/applications/{view['id']}/submit")
+    assert status == 409 and body["error"]["code"] == "application.transition"
+
+
+def test_two_reviewers_on_one_version_the_second_learns_who_decided_first():
+    view = submitted()
+    status, _ = decide(view["id"], view["version"], "approve", caller=REVIEWER)
+    assert status == 200
+    status, body = decide(view["id"], view["version"], "reject", caller=REVIEWER_2, reason="重复")
+    assert status == 409
+    details = body["error"]["details"]
+    assert details["status"] == "approved"
+    assert details["decision"]["action"] == "approve" and details["decision"]["by"] == REVIEWER["sub"]
+
+
+@pytest.fixture
+def atomic_items(monkeypatch):
+    """DynamoDB applies each write to an item atomically with its condition; moto in-process does not lock.
+    Give moto's write operations that atomicity (and nothing more): our code's own read → check → write
+    window still interleaves freely across threads."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def atomic(self, *args, _original=original, **kwargs):
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, atomic)
+
+
+@pytest.mark.usefixtures("atomic_items")
+def test_concurrent_decisions_have_exactly_one_winner_and_one_event():
+    view = submitted()
+    results = []
+    barrier = threading.Barrier(8)
+
+    def attempt(i):
+        reviewer = {**REVIEWER, "sub": f"reviewer-{i}"}
+        barrier.wait()
+        status, _ = decide(view["id"], view["version"], "approve" if i % 2 else "reject", caller=reviewer,
+                           reason="x")
+        results.append(status)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200] + [409] * 7
+    _, history = call_api("GET", f"/applications/{view['id']}/history", caller=REVIEWER)
+    assert len([e for e in history["events"] if e["actor_role"] == "reviewer"]) == 1
+
+
+def test_the_queue_is_oldest_first_paginated_counted_and_filterable():
+    ids = [submitted(name=f"考生{i}")["id"] for i in range(5)]
+    seen, cursor = [], None
+    while True:
+        query = {"program_id": SC, "status": "pending_review", "limit": "2"} | ({"cursor": cursor} if cursor else {})
+        status, page = call_api("GET", "/staff/queue", caller=REVIEWER, query=query)
+        assert status == 200, page
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ids  # oldest submission first, every one exactly once
+    status, counts = call_api("GET", "/staff/counts", caller=ADMIN, query={"program_id": SC})
+    assert counts["counts"]["pending_review"] == 5 and counts["counts"]["approved"] == 0
+    assert counts["review_sla_hours"] == 72
+
+    status, body = call_api("GET", "/staff/queue", caller=REVIEWER, query={"program_id": SC, "cursor": "garbage"})
+    assert status == 422 and body["error"]["code"] == "queue.cursor"
+
+
+@pytest.mark.rule("SC-REV-1")
+def test_sc_rev_1_applications_waiting_over_72_hours_are_listed_as_overdue():
+    old, new = submitted(name="早"), submitted(name="晚")
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+    long_ago = (datetime.now(UTC) - timedelta(hours=73)).isoformat()
+    table.update_item(Key={"PK": f"APP#{old['id']}", "SK": "APP"},
+                      UpdateExpression="SET status_since = :t, GSI1SK = :k",
+                      ExpressionAttributeValues={":t": long_ago, ":k": f"{long_ago}#{old['id']}"})
+    _, page = call_api("GET", "/staff/queue", caller=REVIEWER,
+                       query={"program_id": SC, "overdue_only": "true"})
+    assert [i["id"] for i in page["items"]] == [old["id"]]
+    assert page["items"][0]["overdue"] is True and page["items"][0]["waiting_hours"] >= 73
+    _, page = call_api("GET", "/staff/queue", caller=REVIEWER, query={"program_id": SC})
+    assert {i["id"]: i["overdue"] for i in page["items"]} == {old["id"]: True, new["id"]: False}
+
+
+def test_staff_get_short_lived_links_to_materials():
+    view = submitted()
+    upload_id = view["materials"][0]["latest"]["upload_id"]
+    path = f"/staff/applications/{view['id']}/materials/score_certificate/uploads/{upload_id}/download-url"
+    status, link = call_api("GET", path, caller=REVIEWER)
+    assert status == 200 and link["expires_in"] == 300
+    assert upload_id in link["url"] and "Signature" in link["url"]
+    status, _ = call_api("GET", path, caller=APPLICANT_A)
+    assert status == 403
+
+
+def test_authorization_matrix():
+    view = submitted(caller=APPLICANT_A)
+    app_id, version = view["id"], view["version"]
+    upload_id = view["materials"][0]["latest"]["upload_id"]
+    routes = {
+        "create": ("POST", "/applications", {"program_id": SC, "applicant": {"name": "某", "phone": "13800138000"}}),
+        "list mine": ("GET", "/applications", None),
+        "read": ("GET", f"/applications/{app_id}", None),
+        "history": ("GET", f"/applications/{app_id}/history", None),
+        "profile": ("PUT", f"/applications/{app_id}/profile", SC_PROFILE),
+        "upload url": ("POST", f"/applications/{app_id}/materials/score_certificate/upload-url", {}),
+        "submit": ("POST", f"/applications/{app_id}/submit", None),
+        "queue": ("GET", "/staff/queue?program_id=x", None),
+        "counts": ("GET", "/staff/counts", None),
+        "decide": ("POST", f"/staff/applications/{app_id}/decision", {"action": "approve", "version": version + 99}),
+        "download": ("GET", f"/staff/applications/{app_id}/materials/score_certificate/uploads/{upload_id}"
+                            "/download-url", None),
+    }
+    # Expected status per caller; the owner's writes answer 409 because the application is already submitted.
+    expected = {
+        "anonymous": dict.fromkeys(routes, 401),
+        "applicant A (owner)": {"create": 201, "list mine": 200, "read": 200, "history": 200, "profile": 409,
+                                "upload url": 409, "submit": 409, "queue": 403, "counts": 403, "decide": 403,
+                                "download": 403},
+        "applicant B": {"create": 201, "list mine": 200, "read": 404, "history": 404, "profile": 404,
+                        "upload url": 404, "submit": 404, "queue": 403, "counts": 403, "decide": 403,
+                        "download": 403},
+        "reviewer": {"create": 403, "list mine": 403, "read": 200, "history": 200, "profile": 403,
+                     "upload url": 403, "submit": 403, "queue": 200, "counts": 200, "decide": 409,
+                     "download": 200},
+    }
+    expected["admin"] = expected["reviewer"]
+    callers = {"anonymous": ANONYMOUS, "applicant A (owner)": APPLICANT_A, "applicant B": APPLICANT_B,
+               "reviewer": REVIEWER, "admin": ADMIN}
+    got = {}
+    for who, claims in callers.items():
+        for name, (method, path, body) in routes.items():
+            query = None
+            if "?" in path:
+                path, _, qs = path.partition("?")
+                query = dict(p.split("=") for p in qs.split("&"))
+            if name in ("queue", "counts"):
+                query = {"program_id": SC}
+            status, _ = call_api(method, path, body, caller=claims, query=query)
+            got[(who, name)] = status
+    assert got == {(who, name): code for who, codes in expected.items() for name, code in codes.items()}
+
+
+def test_an_applicant_lists_only_their_own_applications():
+    a = submitted(caller=APPLICANT_A)
+    call_api("POST", "/applications", {"program_id": SC, "applicant": {"name": "乙", "phone": "13800138001"}},
+             caller=APPLICANT_B)
+    _, mine = call_api("GET", "/applications", caller=APPLICANT_A)
+    assert [x["id"] for x in mine["applications"]] == [a["id"]]
+
+
+@pytest.mark.usefixtures("atomic_items")
+def test_concurrent_resubmissions_from_two_tabs_have_exactly_one_winner():
+    view = submitted()
+    decide(view["id"], view["version"], "request_supplement", notes={"score_certificate": "请重新上传"})
+    upload(view["id"], when=datetime.now(UTC) + timedelta(seconds=1))
+    results, barrier = [], threading.Barrier(6)
+
+    def resubmit():
+        barrier.wait()
+        results.append(call_api("POST", f"/applications/{view['id']}/submit")[0])
+
+    threads = [threading.Thread(target=resubmit) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200] + [409] * 5
+    _, history = call_api("GET", f"/applications/{view['id']}/history")
+    assert [e["action"] for e in history["events"]] == ["submit", "request_supplement", "resubmit"]
