@@ -293,3 +293,48 @@ def test_concurrent_resubmissions_from_two_tabs_have_exactly_one_winner():
     assert sorted(results) == [200] + [409] * 5
     _, history = call_api("GET", f"/applications/{view['id']}/history")
     assert [e["action"] for e in history["events"]] == ["submit", "request_supplement", "resubmit"]
+
+
+CG_PROFILE = {
+    "education_level": "bachelor", "graduating_school": "某省师范大学", "graduation_date": "2015.7",
+    "employer": "某市某区某街道办事处", "party_entry": "2014.6", "work_start": "2015.7", "post_title": "副主任科员",
+    "work_history": "2015.7-2017.3，某街道办事处，科员\n2017.4至今，某街道办事处，副主任科员",
+}
+
+
+@pytest.mark.rule("CG-FLOW-2")
+def test_cg_flow_2_approval_generates_the_forms_and_the_applicant_gets_links():
+    import io
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    from tests.unit.imagegen import fit_to, portrait_image
+
+    _, app = call_api("POST", "/applications", {"program_id": "cadre-grad-2023",
+                                                "applicant": {"name": "王芳", "phone": "13912345678"}})
+    call_api("PUT", f"/applications/{app['id']}/profile", CG_PROFILE)
+    scan = fit_to(Image.open(io.BytesIO(document(1654, 2339))).convert("RGB"), 500 * 1024, dpi=(300, 300))
+    for material in ("id_card_front", "id_card_back", "bachelor_diploma", "appointment_documents",
+                     "professional_title", "chsi_registration_form"):
+        upload(app["id"], material, data=scan)
+    upload(app["id"], "id_photo", data=fit_to(portrait_image(600, 800), 150 * 1024))
+    status, view = call_api("POST", f"/applications/{app['id']}/submit")
+    assert status == 200, view
+    assert view["forms"] == []
+
+    status, approved = decide(app["id"], view["version"], "approve")
+    assert status == 200, approved
+    _, mine = call_api("GET", f"/applications/{app['id']}")
+    assert [f["id"] for f in mine["forms"]] == ["registration_form", "introduction_letter"]
+    assert mine["forms"][0]["name"]["zh"] == "报名登记表" and "Signature" in mine["forms"][0]["url"]
+
+    bucket = boto3.client("s3")
+    for form in mine["forms"]:
+        key = f"forms/cadre-grad-2023/{app['id']}/{form['id']}.pdf"
+        pdf = bucket.get_object(Bucket=os.environ["BUCKET_NAME"], Key=key)["Body"].read()
+        assert pdf.startswith(b"%PDF") and b"/Count 1" in pdf
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+            assert "王芳" in text and "某市某区某街道办事处" in text

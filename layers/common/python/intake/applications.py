@@ -22,6 +22,7 @@ from intake.models import (
     Application,
     ApplicationSummary,
     ApplicationView,
+    GeneratedForm,
     HistoryEvent,
     LocalizedText,
     MaterialState,
@@ -179,13 +180,27 @@ class ApplicationService:
 
     def _view(self, app: Application, uploads: list[Upload], program: Program, caller: Caller,
               previous: dict[str, Any] | None = None) -> ApplicationView:
-        return build_view(app, uploads, program, today=self._today(program), previous=previous, caller=caller)
+        view = build_view(app, uploads, program, today=self._today(program), previous=previous, caller=caller)
+        if app.status == "approved" and program.forms:
+            ttl = int(FORM_URL_TTL.total_seconds())
+            view.forms = [GeneratedForm(id=f.id, name=LocalizedText(zh=f.name_zh, en=f.name_en),
+                                        url=self._presigner.presign_get(form_key(app, f.id), ttl), expires_in=ttl)
+                          for f in program.forms]
+        return view
 
     def _today(self, program: Program) -> date:
         return today_in(program, self._clock())
 
     def _program(self, program_id: str) -> Program:
         return program_or_422(self._catalogue, program_id)
+
+
+FORM_URL_TTL = timedelta(minutes=15)
+
+
+def form_key(app: Application, form_id: str) -> str:
+    """Where a generated form is stored: outside uploads/, so no validation is triggered."""
+    return f"forms/{app.program_id}/{app.id}/{form_id}.pdf"
 
 
 def today_in(program: Program, now: datetime) -> date:

@@ -32,6 +32,9 @@ class UploadsBucket:
         )
         return post["url"], post["fields"]
 
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._s3.put_object(Bucket=self.name, Key=key, Body=data, ContentType=content_type)
+
     def presign_get(self, key: str, expires_in: int) -> str:
         """A short-lived link to read one object (staff viewing a material)."""
         return self._s3.generate_presigned_url("get_object", Params={"Bucket": self.name, "Key": key},

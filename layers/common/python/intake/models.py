@@ -178,6 +178,15 @@ class ApplicationView(BaseModel):
     allowed_actions: list[str] = Field(default_factory=list)
     """What the caller can do now (submit / resubmit for the applicant, decisions for staff)."""
     status_since: datetime | None = None
+    forms: list[GeneratedForm] = Field(default_factory=list)
+    """Once approved: the forms to download and print (CG-FLOW-2), as short-lived links."""
+
+
+class GeneratedForm(BaseModel):
+    id: str
+    name: LocalizedText
+    url: str
+    expires_in: int
 
 
 class ApplicationSummary(BaseModel):

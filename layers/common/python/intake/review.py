@@ -10,19 +10,27 @@ import base64
 import binascii
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from intake import workflow
-from intake.applications import build_view, program_or_422, today_in
+from intake.applications import build_view, form_key, program_or_422, today_in
 from intake.auth import Caller
 from intake.errors import Conflict, NotFound, Unprocessable
 from intake.ids import ID_PATTERN
-from intake.models import STATUS_LABELS, ApplicationStatus, ApplicationSummary, ApplicationView, Decision
+from intake.models import (
+    STATUS_LABELS,
+    Application,
+    ApplicationStatus,
+    ApplicationSummary,
+    ApplicationView,
+    Decision,
+    Upload,
+)
 from intake.ports import ApplicationStore, Clock, Presigner
-from intake.programs import ProgramCatalogue
+from intake.programs import Program, ProgramCatalogue
 
 DOWNLOAD_URL_TTL = timedelta(minutes=5)
 MAX_PAGE = 100
@@ -76,6 +84,7 @@ class ReviewService:
                  clock: Clock) -> None:
         self._store = store
         self._presigner = presigner
+        self._objects = presigner
         self._catalogue = catalogue
         self._clock = clock
 
@@ -96,6 +105,8 @@ class ReviewService:
             raise Unprocessable(f"未知材料：{'、'.join(unknown)}", f"unknown materials: {', '.join(unknown)}",
                                 code="decision.notes", field="notes", valid=[m.id for m in program.materials])
         now = self._clock()
+        if request.action == "approve":
+            self._generate_forms(app, uploads, program, now)
         decision = Decision(action=request.action, at=now, by=caller.sub or "", by_role=caller.role,
                             reason=request.reason.strip())
         notes = {k: v.strip() for k, v in request.notes.items() if v.strip()}
@@ -106,6 +117,22 @@ class ReviewService:
                      "supplement_notes": notes if request.action == "request_supplement" else {}},
         )
         return build_view(decided, uploads, program, today=today_in(program, now), caller=caller)
+
+    def _generate_forms(self, app: Application, uploads: list[Upload], program: Program, now: datetime) -> None:
+        """CG-FLOW-2: render and store the program's forms before the approval is written, so an approved
+        application always has them (rendering again on a retried approval just replaces them)."""
+        if not program.forms:
+            return
+        from intake import forms  # fpdf2 and the CJK fonts load only when a form is made
+
+        photo = next((self._objects.read(u.key, u.object.version_id if u.object else None)
+                      for u in sorted(uploads, key=lambda u: u.upload_id, reverse=True)
+                      if u.material_id == "id_photo" and u.state == "passed"), None)
+        for form in program.forms:
+            render = forms.RENDERERS[form.id]
+            extra = {"photo": photo} if form.id == "registration_form" else {}
+            data = render(app, program, generated_at=now, **extra)
+            self._objects.put(form_key(app, form.id), data, "application/pdf")
 
     def queue(self, caller: Caller, program_id: str, status: str, *, cursor: str | None = None, limit: int = 50,
               clean_only: bool = False, overdue_only: bool = False) -> QueuePage:
