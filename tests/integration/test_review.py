@@ -235,19 +235,25 @@ def test_authorization_matrix():
         "decide": ("POST", f"/staff/applications/{app_id}/decision", {"action": "approve", "version": version + 99}),
         "download": ("GET", f"/staff/applications/{app_id}/materials/score_certificate/uploads/{upload_id}"
                             "/download-url", None),
+        "programs": ("GET", "/programs", None),
+        "program": ("GET", f"/programs/{SC}", None),
+        "recognition": ("POST", f"/programs/{SC}/recognition",
+                        {"subjects": [{"name": "数学", "score": 70, "full_score": 100}]}),
+        "openapi": ("GET", "/openapi.json", None),
     }
+    public = {"programs": 200, "program": 200, "recognition": 200, "openapi": 200}
     # Expected status per caller; the owner's writes answer 409 because the application is already submitted.
     expected = {
-        "anonymous": dict.fromkeys(routes, 401),
+        "anonymous": dict.fromkeys(routes, 401) | public,
         "applicant A (owner)": {"create": 201, "list mine": 200, "read": 200, "history": 200, "profile": 409,
                                 "upload url": 409, "submit": 409, "queue": 403, "counts": 403, "decide": 403,
-                                "download": 403},
+                                "download": 403} | public,
         "applicant B": {"create": 201, "list mine": 200, "read": 404, "history": 404, "profile": 404,
                         "upload url": 404, "submit": 404, "queue": 403, "counts": 403, "decide": 403,
-                        "download": 403},
+                        "download": 403} | public,
         "reviewer": {"create": 403, "list mine": 403, "read": 200, "history": 200, "profile": 403,
                      "upload url": 403, "submit": 403, "queue": 200, "counts": 200, "decide": 409,
-                     "download": 200},
+                     "download": 200} | public,
     }
     expected["admin"] = expected["reviewer"]
     callers = {"anonymous": ANONYMOUS, "applicant A (owner)": APPLICANT_A, "applicant B": APPLICANT_B,
