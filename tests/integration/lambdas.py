@@ -38,8 +38,8 @@ def reset_handler_caches() -> None:
     from validate_upload import handler as validator_handler
 
     load_settings.cache_clear()
-    deps.applications.cache_clear()
-    deps.review.cache_clear()
+    for factory in (deps.applications, deps.review, deps._store, deps._bucket):
+        factory.cache_clear()
     validator_handler.validator.cache_clear()
 
 

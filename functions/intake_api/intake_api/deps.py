@@ -18,26 +18,28 @@ from intake.store import IntakeStore
 
 
 @cache
+def _store() -> IntakeStore:
+    return IntakeStore(boto3.resource("dynamodb").Table(load_settings(ApiSettings).table_name))
+
+
+@cache
+def _bucket() -> UploadsBucket:
+    return UploadsBucket(boto3.client("s3"), load_settings(ApiSettings).bucket_name)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@cache
 def applications() -> ApplicationService:
-    settings = load_settings(ApiSettings)
-    return ApplicationService(
-        store=IntakeStore(boto3.resource("dynamodb").Table(settings.table_name)),
-        presigner=UploadsBucket(boto3.client("s3"), settings.bucket_name),
-        catalogue=load_catalogue(),
-        clock=lambda: datetime.now(UTC),
-        upload_ttl=timedelta(seconds=settings.upload_url_ttl_seconds),
-    )
+    return ApplicationService(store=_store(), presigner=_bucket(), catalogue=load_catalogue(), clock=_now,
+                              upload_ttl=timedelta(seconds=load_settings(ApiSettings).upload_url_ttl_seconds))
 
 
 @cache
 def review() -> ReviewService:
-    settings = load_settings(ApiSettings)
-    return ReviewService(
-        store=IntakeStore(boto3.resource("dynamodb").Table(settings.table_name)),
-        presigner=UploadsBucket(boto3.client("s3"), settings.bucket_name),
-        catalogue=load_catalogue(),
-        clock=lambda: datetime.now(UTC),
-    )
+    return ReviewService(store=_store(), presigner=_bucket(), catalogue=load_catalogue(), clock=_now)
 
 
 def caller(app: APIGatewayRestResolver) -> Caller:

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from intake import workflow
-from intake.auth import Caller, Forbidden
-from intake.errors import NotFound, Unprocessable
+from intake.auth import Caller
+from intake.errors import Forbidden, NotFound, Unprocessable
 from intake.ids import ID_PATTERN, UploadKey, new_id
 from intake.models import (
     MAX_PROFILE_BYTES,

@@ -7,20 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from intake.errors import DomainError
+from intake.errors import Forbidden, Unauthorized
 
 Role = Literal["anonymous", "applicant", "reviewer", "admin"]
 STAFF_ROLES: frozenset[str] = frozenset({"reviewer", "admin"})
-
-
-class Unauthorized(DomainError):
-    status = 401
-    code = "auth.required"
-
-
-class Forbidden(DomainError):
-    status = 403
-    code = "auth.forbidden"
 
 
 class Caller(BaseModel):

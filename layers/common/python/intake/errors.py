@@ -18,6 +18,16 @@ class DomainError(Exception):
         self.details = details
 
 
+class Unauthorized(DomainError):
+    status = 401
+    code = "auth.required"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "auth.forbidden"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"
