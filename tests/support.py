@@ -33,3 +33,15 @@ def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = ""
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what or condition}")
         time.sleep(interval)
+
+
+def set_clock(monkeypatch: Any, directory: Any, moment: str) -> None:
+    """Run the code under test at `moment` (ISO 8601 with offset), through the same offset file the local
+    stack uses: every `intake.clock.now()` in this process then reads that time."""
+    from datetime import datetime
+
+    from intake import clock
+
+    path = directory / "clock-offset"
+    clock.write_offset(path, datetime.fromisoformat(moment))
+    monkeypatch.setenv(clock.OFFSET_FILE_VARIABLE, str(path))

@@ -7,6 +7,7 @@ was found, 2 bad usage or unreadable input. Never a traceback for anything the u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -60,6 +61,36 @@ def main(argv: list[str] | None = None) -> int:
     local.add_argument("--state-file", type=Path, default=Path(".intake-local/state.json"),
                        help="where to write the JSON state file (default .intake-local/state.json)")
     local.add_argument("--template", type=Path, default=None, help="SAM template (default: the repository's)")
+    local.add_argument("--clock", type=_moment, default=None, metavar="ISO",
+                       help="start the stack's own clock at this instant, e.g. 2023-11-04T13:58:00+08:00 "
+                            "(default: now; `intake clock` moves it)")
+
+    clock = sub.add_parser("clock", help="show or move the local stack's clock (`intake local`)",
+                           description="Show the running local stack's clock, set it, or move it forward "
+                                       "(or back, with a negative duration). Schedules due on the new time "
+                                       "fire at once.")
+    clock.add_argument("--state-file", type=Path, default=Path(".intake-local/state.json"),
+                       help="the local stack's state file (default .intake-local/state.json)")
+    clock.add_argument("action", nargs="?", default="show", choices=("show", "set", "advance"),
+                       help="show (default), set ISO, or advance DURATION (90s, 15m, 2h, 1d)")
+    clock.add_argument("value", nargs="?", default=None, metavar="ISO|DURATION")
+
+    schedules = sub.add_parser("schedules", help="the programs' deadline schedules on EventBridge Scheduler")
+    schedules_sub = schedules.add_subparsers(dest="schedules_command", required=True, parser_class=_Parser)
+    sync = schedules_sub.add_parser(
+        "sync", help="create, move and delete the one-time schedules at each program window's close",
+        description="Make EventBridge Scheduler hold one one-time schedule per program window close "
+                    "(intake-STAGE-PROGRAM-WINDOW-close), invoking the stack's CloseWindowFunction. "
+                    "Prints a JSON report of what was created, updated, deleted and left unchanged.")
+    source = sync.add_mutually_exclusive_group()
+    source.add_argument("--stack-name", default=None,
+                        help="a deployed CloudFormation stack: its CloseWindowFunctionArn and "
+                             "DeadlineSchedulerRoleArn outputs and its Stage parameter")
+    source.add_argument("--state-file", type=Path, default=None,
+                        help="a running `intake local` stack's state file (talks to its AWS endpoint)")
+    sync.add_argument("--stage", default=None, help="the stage (default: the stack's Stage parameter)")
+    sync.add_argument("--region", default=None, help="AWS region of --stack-name (default: your configuration's)")
+    sync.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
 
     args = parser.parse_args(argv)
     if args.command == "check":
@@ -70,9 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         return _rules(load_catalogue(), args.program, args.profile, args.today)
     if args.command == "recognize":
         return _recognize(args.subjects)
+    if args.command == "clock":
+        return _clock(args.state_file, args.action, args.value)
+    if args.command == "schedules":
+        return _schedules_sync(args)
     from intake_tools.local import run_local_stack  # imports moto: only when asked for
 
-    return run_local_stack(port=args.port, state_file=args.state_file, template=args.template)
+    return run_local_stack(port=args.port, state_file=args.state_file, template=args.template, clock=args.clock)
 
 
 def _usage_error(message: str) -> int:
@@ -109,6 +144,128 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO time like 2023-11-04T13:58:00+08:00") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs its UTC offset, e.g. 2023-11-04T13:58:00+08:00")
+    return moment
+
+
+def _local_state(state_file: Path) -> dict[str, Any]:
+    """The running local stack's state file; raises _BadInput when there is none."""
+    if not state_file.exists():
+        raise _BadInput(f"no local stack: {state_file} does not exist (start one with `intake local`)")
+    state = _read_json(state_file)
+    if not isinstance(state, dict) or not state.get("api_url"):
+        raise _BadInput(f"{state_file} is not an `intake local` state file")
+    return state
+
+
+def _clock(state_file: Path, action: str, value: str | None) -> int:
+    from intake_tools.local.scheduler import parse_duration
+
+    if action == "show" and value is not None:
+        return _usage_error(f"`intake clock show` takes no value (got {value!r})")
+    if action != "show" and value is None:
+        what = "an ISO time like 2023-11-04T13:58:00+08:00" if action == "set" else "a duration like 90s, 15m, 2h, 1d"
+        return _usage_error(f"`intake clock {action}` needs {what}")
+    body: dict[str, Any] | None = None
+    try:
+        if action == "set":
+            body = {"set": _moment(str(value)).isoformat()}
+        elif action == "advance":
+            body = {"advance_seconds": parse_duration(str(value))}
+        state = _local_state(state_file)
+    except (argparse.ArgumentTypeError, ValueError, _BadInput) as exc:
+        return _usage_error(str(exc))
+    import urllib.error
+    import urllib.request
+
+    url = f"{state['api_url'].rstrip('/')}/_local/clock"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET",
+                                     headers={"Content-Type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=10) as response:
+            answer = json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace")
+        with contextlib.suppress(ValueError, AttributeError):
+            detail = json.loads(detail).get("message", detail)
+        print(f"intake: the local stack refused: {detail}", file=sys.stderr)
+        return EXIT_USAGE if exc.code == 400 else EXIT_FINDINGS
+    except (OSError, ValueError) as exc:
+        print(f"intake: cannot reach the local stack at {url}: {getattr(exc, 'reason', exc)}", file=sys.stderr)
+        return EXIT_FINDINGS
+    _print_json(answer)
+    return EXIT_OK
+
+
+def _schedules_sync(args: argparse.Namespace) -> int:
+    """`intake schedules sync`: the deadline schedules of every program, for one stack."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from intake.schedules import desired_schedules, schedule_prefix, sync_schedules
+
+    if args.stack_name is None and args.state_file is None:
+        return _usage_error("schedules sync: give --stack-name (a deployed stack) or --state-file (a local stack)")
+    try:
+        if args.state_file is not None:
+            if args.region is not None:
+                return _usage_error("schedules sync: --region goes with --stack-name (a local stack has its own)")
+            state = _local_state(args.state_file)
+            outputs, stage_parameter = state.get("outputs") or {}, (state.get("parameters") or {}).get("Stage")
+            session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                    region_name=state.get("region") or "us-east-1")
+            client = session.client("scheduler", endpoint_url=state["aws_endpoint"])
+            where = f"local stack {args.state_file}"
+        else:
+            session = boto3.Session(region_name=args.region)
+            stacks = session.client("cloudformation").describe_stacks(StackName=args.stack_name)["Stacks"]
+            outputs = {o["OutputKey"]: o.get("OutputValue") for o in stacks[0].get("Outputs") or []}
+            stage_parameter = next((p.get("ParameterValue") for p in stacks[0].get("Parameters") or []
+                                    if p["ParameterKey"] == "Stage"), None)
+            client = session.client("scheduler")
+            where = f"stack {args.stack_name}"
+    except _BadInput as exc:
+        return _usage_error(str(exc))
+    except (BotoCoreError, ClientError) as exc:
+        print(f"intake: cannot read {args.stack_name}: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    missing = [key for key in ("CloseWindowFunctionArn", "DeadlineSchedulerRoleArn") if not outputs.get(key)]
+    if missing:
+        return _usage_error(f"{where} has no {' or '.join(missing)} output; is it the intake stack?")
+    if args.stage is not None and stage_parameter is not None and args.stage != stage_parameter:
+        return _usage_error(f"--stage {args.stage} differs from the Stage of {where} ({stage_parameter})")
+    stage = args.stage or stage_parameter
+    if not stage:
+        return _usage_error(f"{where} has no Stage parameter; give --stage")
+    target = str(outputs["CloseWindowFunctionArn"])
+    desired = desired_schedules(load_catalogue(), stage=stage, target_arn=target,
+                                role_arn=str(outputs["DeadlineSchedulerRoleArn"]))
+    try:
+        report = sync_schedules(client, desired, prefix=schedule_prefix(stage), target_arn=target,
+                                dry_run=args.dry_run)
+    except (BotoCoreError, ClientError) as exc:
+        print(f"intake: schedules sync against {where} failed: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    _print_json({
+        "stage": stage,
+        "prefix": schedule_prefix(stage),
+        "target": target,
+        "dry_run": args.dry_run,
+        **report.as_dict(),
+        "schedules": [{"name": spec.name, "expression": spec.expression, "timezone": spec.timezone,
+                       "input": json.loads(spec.input)} for spec in desired],
+    })
+    return EXIT_OK
 
 
 def _read_json(path: Path) -> Any:

@@ -104,10 +104,16 @@ def sqs_event_for(objects: list[dict[str, Any]] | list[str]) -> dict[str, Any]:
             s3["bucket"]["name"] = item["bucket"]
             s3["object"].update(key=item["key"], size=item["size"], sequencer=item.get("sequencer", "00A1"),
                                 versionId=item.get("version_id"))
-            body["Records"][0]["eventTime"] = item.get("event_time", "2023-11-02T01:15:43.512Z")
+            body["Records"][0]["eventTime"] = item.get("event_time") or _now_z()
             record["body"] = json.dumps(body)
         records.append(record)
     return {"Records": records}
+
+
+def _now_z() -> str:
+    from intake import clock
+
+    return clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def validate(batch: dict[str, Any]) -> dict[str, Any]:

@@ -9,13 +9,15 @@ from urllib.parse import quote_plus
 import pytest
 
 from tests.integration.lambdas import call_api, reset_handler_caches
+from tests.support import set_clock
 
 APPLICANT = {"name": "李华", "phone": "13800138000"}
 OPENAPI_FILE = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_handlers(aws):
+def _fresh_handlers(aws, monkeypatch, tmp_path):
+    set_clock(monkeypatch, tmp_path, "2023-11-02T09:00:00+08:00")  # inside the round's windows
     reset_handler_caches()
     yield
     reset_handler_caches()
@@ -86,7 +88,8 @@ def test_upload_url_is_a_presigned_post_whose_policy_fixes_key_type_size_and_exp
     assert 0 < (expires - before).total_seconds() <= 600 + 5  # UploadUrlTtlSeconds default: minutes
 
 
-def test_a_material_accepting_png_signs_the_type_asked_for_and_refuses_others():
+def test_a_material_accepting_png_signs_the_type_asked_for_and_refuses_others(monkeypatch, tmp_path):
+    set_clock(monkeypatch, tmp_path, "2022-11-01T10:00:00+08:00")  # inside SC-WIN-1
     app = create("score-cert-return")
     path = f"/applications/{app['id']}/materials/score_certificate/upload-url"
     status, ticket = call_api("POST", path, {"content_type": "image/png"})

@@ -6,6 +6,7 @@ import boto3
 import pytest
 
 from tests.integration.lambdas import call_api, reset_handler_caches, sqs_event_for, validate
+from tests.support import set_clock
 from tests.unit.imagegen import document, fit_to, portrait_image
 
 APPLICANT = {"name": "王芳", "phone": "13912345678"}
@@ -19,7 +20,8 @@ CG_REQUIRED = ["id_photo", "id_card_front", "id_card_back", "bachelor_diploma", 
 
 
 @pytest.fixture(autouse=True)
-def _fresh_handlers(aws):
+def _fresh_handlers(aws, monkeypatch, tmp_path):
+    set_clock(monkeypatch, tmp_path, "2023-11-02T09:00:00+08:00")  # inside the round's windows
     reset_handler_caches()
     yield
     reset_handler_caches()

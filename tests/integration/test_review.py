@@ -3,11 +3,12 @@ history and who may do what."""
 
 import os
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import boto3
 import pytest
 
+from intake import clock
 from tests.integration.lambdas import (
     ADMIN,
     ANONYMOUS,
@@ -20,6 +21,7 @@ from tests.integration.lambdas import (
     sqs_event_for,
     validate,
 )
+from tests.support import set_clock
 from tests.unit.imagegen import document
 
 SC = "score-cert-return"
@@ -28,7 +30,8 @@ CERTIFICATE = document(800, 1100, quality=80)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_handlers(aws):
+def _fresh_handlers(aws, monkeypatch, tmp_path):
+    set_clock(monkeypatch, tmp_path, "2022-11-01T10:00:00+08:00")  # inside the round's windows
     reset_handler_caches()
     yield
     reset_handler_caches()
@@ -83,7 +86,7 @@ def test_supplement_resubmit_approve_with_notes_and_history():
     assert status == 422
     assert [r["code"] for r in body["error"]["details"]["reasons"]] == ["material.supplement_missing"]
 
-    upload(app_id, when=datetime.now(UTC) + timedelta(seconds=1))
+    upload(app_id, when=clock.now() + timedelta(seconds=1))
     status, resubmitted = call_api("POST", f"/applications/{app_id}/submit")
     assert status == 200, resubmitted
     assert resubmitted["status"] == "pending_review" and resubmitted["supplement_notes"] == {}
@@ -195,7 +198,7 @@ def test_the_queue_is_oldest_first_paginated_counted_and_filterable():
 def test_sc_rev_1_applications_waiting_over_72_hours_are_listed_as_overdue():
     old, new = submitted(name="早"), submitted(name="晚")
     table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
-    long_ago = (datetime.now(UTC) - timedelta(hours=73)).isoformat()
+    long_ago = (clock.now() - timedelta(hours=73)).isoformat()
     table.update_item(Key={"PK": f"APP#{old['id']}", "SK": "APP"},
                       UpdateExpression="SET status_since = :t, GSI1SK = :k",
                       ExpressionAttributeValues={":t": long_ago, ":k": f"{long_ago}#{old['id']}"})
@@ -284,7 +287,7 @@ def test_an_applicant_lists_only_their_own_applications():
 def test_concurrent_resubmissions_from_two_tabs_have_exactly_one_winner():
     view = submitted()
     decide(view["id"], view["version"], "request_supplement", notes={"score_certificate": "请重新上传"})
-    upload(view["id"], when=datetime.now(UTC) + timedelta(seconds=1))
+    upload(view["id"], when=clock.now() + timedelta(seconds=1))
     results, barrier = [], threading.Barrier(6)
 
     def resubmit():

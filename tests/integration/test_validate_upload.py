@@ -6,6 +6,7 @@ import boto3
 import pytest
 
 from tests.integration.lambdas import call_api, event, reset_handler_caches, sqs_event_for, validate
+from tests.support import set_clock
 from tests.unit.imagegen import ID_BLUE, portrait
 
 APPLICANT = {"name": "李华", "phone": "13800138000"}
@@ -14,7 +15,8 @@ WRONG_SIZE = portrait(400, 600, background=ID_BLUE, quality=85)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_handlers(aws):
+def _fresh_handlers(aws, monkeypatch, tmp_path):
+    set_clock(monkeypatch, tmp_path, "2023-11-02T09:00:00+08:00")  # inside the round's windows
     reset_handler_caches()
     yield
     reset_handler_caches()

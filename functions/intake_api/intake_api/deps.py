@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
+from intake import clock
 from intake.applications import ApplicationService
 from intake.auth import Caller
 from intake.blobs import UploadsBucket
@@ -28,7 +29,7 @@ def _bucket() -> UploadsBucket:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 @cache

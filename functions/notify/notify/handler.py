@@ -11,7 +11,6 @@ Logs name the phone masked, never the whole number, and carry the text (the loca
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -24,6 +23,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from intake import clock
 from intake.notify_store import EventKey, NotifyStore
 from intake.observability import logger, mask_phone, metrics, tracer
 from intake.programs import load_catalogue
@@ -41,7 +41,7 @@ def notifier() -> Notifier:
         store=NotifyStore(boto3.resource("dynamodb").Table(settings.table_name)),
         texter=SnsTexter(boto3.client("sns"), settings.sms_sender_id),
         catalogue=load_catalogue(),
-        clock=lambda: datetime.now(UTC),
+        clock=clock.now,
         signature=settings.sms_sender_id,
     )
 

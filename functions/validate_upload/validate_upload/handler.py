@@ -8,7 +8,6 @@ dead-letter queue, so one poisoned message never blocks the rest of its batch.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -18,6 +17,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from intake import clock
 from intake.blobs import UploadsBucket
 from intake.observability import logger, metrics, tracer
 from intake.programs import load_catalogue
@@ -38,7 +38,7 @@ def validator() -> UploadValidator:
         store=IntakeStore(boto3.resource("dynamodb").Table(settings.table_name)),
         objects=UploadsBucket(boto3.client("s3"), settings.bucket_name),
         catalogue=load_catalogue(),
-        clock=lambda: datetime.now(UTC),
+        clock=clock.now,
     )
 
 

@@ -8,6 +8,8 @@
 - ``apigateway``: the REST API as a local HTTP server producing API Gateway proxy events.
 - ``auth``: the API's Cognito authorizer (ID-token verification against the pool's JWKS on moto), the demo
   accounts made at start-up, and ``sign_in`` (an ID token for a user of the local pool).
+- ``scheduler``: the stack's own clock (``LocalClock``, read by every worker through INTAKE_CLOCK_OFFSET_FILE) and
+  ``LocalScheduler``, which fires the EventBridge Scheduler schedules held in moto on that clock.
 - ``runtime``: ``LocalStack`` and ``run_local_stack`` tie it together.
 
 The names below load on first use, so a worker process (``python -m intake_tools.local.worker``) imports

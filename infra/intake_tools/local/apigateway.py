@@ -8,6 +8,9 @@ A method with a Cognito user pool authorizer runs only for a request whose autho
 ID token (the raw JWT, no ``Bearer`` prefix); otherwise the answer is API Gateway's 401
 ``{"message": "Unauthorized"}``. The verified claims reach the function in
 ``requestContext.authorizer.claims``, as strings (see ``auth.api_gateway_claims``).
+
+Paths under ``/_local/`` are the local stack's own admin routes (e.g. ``/_local/clock``), not the template's
+API: the runtime answers them, and their answers carry the local marker header (``local-admin``).
 """
 
 from __future__ import annotations
@@ -37,10 +40,15 @@ __all__ = ["ApiServer", "RouteTable", "proxy_event"]
 Invoke = Callable[[str, dict[str, Any]], Invocation]
 #: Checks a token (the authorizer header's raw value, or None) for an authorizer: its claims, or ``Unauthorized``.
 Authorize = Callable[[str | None, RouteAuthorizer], dict[str, Any]]
+#: Answers a local admin request (method, path, body) with a status and a JSON body.
+Admin = Callable[[str, str, bytes], tuple[int, Any]]
+
+#: Where the local stack's own routes live; the template's API has nothing here.
+LOCAL_ADMIN_PREFIX = "/_local/"
 
 #: The header that marks answers from the local server itself (not from a function), with why:
 #: ``route-not-found``, ``unauthorized`` (the authorizer refused the request), ``function-error`` (the
-#: invocation failed) or ``malformed-response``.
+#: invocation failed), ``malformed-response``, or ``local-admin`` (a ``/_local/`` route of the local stack).
 LOCAL_HEADER = "x-intake-local"
 
 
@@ -221,6 +229,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, raw_path: str, query: str, request_body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         server = self.server
         request_id = str(uuid.uuid4())
+        if raw_path.startswith(LOCAL_ADMIN_PREFIX) and server.admin is not None:
+            status, answer = server.admin(self.command, raw_path, request_body)
+            headers = [("x-amzn-RequestId", request_id), (LOCAL_HEADER, "local-admin")]
+            return status, headers, json.dumps(answer, ensure_ascii=False).encode()
         found = server.routes.find(self.command, raw_path)
         if found is None:
             return self._local(
@@ -293,6 +305,7 @@ class _Server(ThreadingHTTPServer):
     account_id: str
     console: Console
     authorize: Authorize
+    admin: Admin | None
 
 
 class ApiServer:
@@ -310,6 +323,7 @@ class ApiServer:
         self._server.account_id = ""
         self._server.console = console
         self._server.authorize = _refuse_all
+        self._server.admin = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -328,11 +342,14 @@ class ApiServer:
         api_ids: dict[str, str],
         account_id: str,
         authorize: Authorize | None = None,
+        admin: Admin | None = None,
     ) -> None:
         """Serve ``routes``; ``api_ids`` maps each API's logical id to its id in the events; ``authorize``
-        checks tokens for routes with an authorizer (without it, every such request is refused)."""
+        checks tokens for routes with an authorizer (without it, every such request is refused); ``admin``
+        answers the local stack's own ``/_local/`` routes."""
         self._server.routes = RouteTable(routes)
         self._server.authorize = authorize or _refuse_all
+        self._server.admin = admin
         self._server.api_ids = dict(api_ids)
         self._server.account_id = account_id
         self._thread = threading.Thread(

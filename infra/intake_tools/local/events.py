@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .console import Console
@@ -108,6 +108,21 @@ def _selected(source: EventSource, records: list[dict[str, Any]]) -> list[dict[s
     return [r for r in records if any(matches(p, r) for p in source.filter_patterns)]
 
 
+def _on_local_clock(message: dict[str, Any], offset: float) -> dict[str, Any]:
+    """moto stamps S3 notifications with the real time; the local stack's S3 runs on its own clock, so a
+    notification's eventTime is shifted by the clock's offset (deadlines compare against it)."""
+    if not offset:
+        return message
+    try:
+        body = json.loads(message["Body"])
+        for record in body.get("Records") or []:
+            when = datetime.fromisoformat(record["eventTime"].replace("Z", "+00:00")) + timedelta(seconds=offset)
+            record["eventTime"] = when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return message  # not an S3 notification: delivered as it is
+    return {**message, "Body": json.dumps(body)}
+
+
 def _failed_items(invocation: Invocation, identifiers: list[str]) -> set[str] | None:
     """The identifiers a ReportBatchItemFailures response names; None means the whole batch failed."""
     result = invocation.result
@@ -158,9 +173,11 @@ class _Poller(threading.Thread):
 class SqsPoller(_Poller):
     """Receives batches like Lambda's SQS event source and deletes what the function processed."""
 
-    def __init__(self, source: EventSource, *, sqs: Any, invoke: Invoke, region: str, console: Console) -> None:
+    def __init__(self, source: EventSource, *, sqs: Any, invoke: Invoke, region: str, console: Console,
+                 clock_offset: Callable[[], float] | None = None) -> None:
         super().__init__(source, invoke=invoke, region=region, console=console)
         self._sqs = sqs
+        self._clock_offset = clock_offset
 
     def _receive(self, count: int, wait: int) -> list[dict[str, Any]]:
         response = self._sqs.receive_message(
@@ -206,6 +223,8 @@ class SqsPoller(_Poller):
             messages = kept
         if not messages:
             return
+        if self._clock_offset is not None:
+            messages = [_on_local_clock(m, self._clock_offset()) for m in messages]
         event = sqs_event(messages, queue_arn=self.source.source_arn, region=self._region)
         invocation = self._invoke(self.source.function, event)
         if not invocation.ok:

@@ -1,8 +1,9 @@
 """Create a translated template's resources against moto, the way CloudFormation would.
 
-``provision`` walks the resources in dependency order. Storage, messaging and sign-in resources (S3, SQS,
-DynamoDB, Cognito user pools) are created through the boto3 clients the caller supplies, so the same code serves moto's
-server (``intake local``) and in-process ``mock_aws`` (integration tests). Lambda functions, event-source
+``provision`` walks the resources in dependency order. Storage, messaging, sign-in and scheduling resources (S3,
+SQS, DynamoDB, Cognito user pools, EventBridge Scheduler schedules) are created through the boto3 clients the
+caller supplies, so the same code serves moto's server (``intake local``) and in-process ``mock_aws``
+(integration tests); the runtime's scheduler thread fires the schedules. Lambda functions, event-source
 mappings and the REST API become plain records (``FunctionSpec``, ``EventSource``, ``Route`` with its
 ``RouteAuthorizer``) that the runtime plays locally. Every other resource type is either skipped from an
 explicit allow-list that says why, or refused with an error naming it: the template cannot grow something
@@ -1202,6 +1203,65 @@ class _Provisioner:
                 return function.logical_id
         raise ProvisioningError(f"{logical_id}: function {name_or_arn} is not defined in the template")
 
+    # ------------------------------------------------------------------------------- EventBridge Scheduler
+
+    def schedule(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
+        """An EventBridge Scheduler schedule, created in moto as it is; the local scheduler thread fires it."""
+        _check_properties(
+            logical_id,
+            "AWS::Scheduler::Schedule",
+            properties,
+            {
+                "Name",
+                "Description",
+                "GroupName",
+                "ScheduleExpression",
+                "ScheduleExpressionTimezone",
+                "FlexibleTimeWindow",
+                "State",
+                "Target",
+            },
+        )
+        props = self.resolve(logical_id, properties)
+        target = dict(props.get("Target") or {})
+        _check_properties(
+            logical_id,
+            "AWS::Scheduler::Schedule Target",
+            target,
+            {"Arn", "RoleArn", "Input"},
+            ignored={"RetryPolicy": "the local scheduler invokes each firing once, without retries"},
+        )
+        arn = str(target.get("Arn") or "")
+        if ":lambda:" not in arn:
+            raise ProvisioningError(f"{logical_id}: target {arn or '(none)'} is not a Lambda function "
+                                    "(the local scheduler invokes the template's functions only)")
+        self._function_by_name(logical_id, arn)
+        group = str(props.get("GroupName") or "default")
+        if group != "default":
+            raise ProvisioningError(f"{logical_id}: schedule group {group} is not served locally (only default)")
+        mode = str((props.get("FlexibleTimeWindow") or {}).get("Mode", "OFF"))
+        if mode != "OFF":
+            raise ProvisioningError(f"{logical_id}: flexible time windows ({mode}) are not served locally")
+        name = str(props.get("Name") or generated_name(self.stack_name, logical_id, max_length=64))
+        api_target = {"Arn": arn, "RoleArn": str(target.get("RoleArn") or "")}
+        if "Input" in target:
+            api_target["Input"] = _text(target["Input"])
+        create: dict[str, Any] = {
+            "Name": name,
+            "GroupName": group,
+            "ScheduleExpression": str(props["ScheduleExpression"]),
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": api_target,
+            "State": str(props.get("State") or "ENABLED"),
+        }
+        for key in ("Description", "ScheduleExpressionTimezone"):
+            if key in props:
+                create[key] = str(props[key])
+        result = self.clients("scheduler").create_schedule(**create)
+        return ProvisionedResource(
+            logical_id, "AWS::Scheduler::Schedule", name, created=True, attributes={"Arn": result["ScheduleArn"]}
+        )
+
     # ------------------------------------------------------------------------------- API Gateway
 
     def rest_api(self, logical_id: str, properties: dict[str, Any]) -> ProvisionedResource:
@@ -1583,6 +1643,7 @@ _BUILDERS: dict[str, Callable[[_Provisioner, str, dict[str, Any]], ProvisionedRe
     "AWS::Cognito::UserPool": _Provisioner.user_pool,
     "AWS::Cognito::UserPoolClient": _Provisioner.user_pool_client,
     "AWS::Cognito::UserPoolGroup": _Provisioner.user_pool_group,
+    "AWS::Scheduler::Schedule": _Provisioner.schedule,
 }
 
 

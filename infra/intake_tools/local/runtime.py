@@ -4,17 +4,25 @@
 ``intake local`` runs: start, print where things are, block until Ctrl-C or SIGTERM, shut down.
 When the template has a Cognito user pool, ``LocalStack`` creates demo accounts in it (a reviewer, an admin
 and two applicants, in the state file and on the console) and ``LocalStack.sign_in`` gets their ID tokens.
+The stack runs on a clock of its own (``clock``: start at that instant; ``scheduler.LocalClock``), which every
+function reads through ``INTAKE_CLOCK_OFFSET_FILE`` and the local-only ``/_local/clock`` route shows and moves.
+At start-up the deadline schedules of the programs are synced into moto's EventBridge Scheduler, and a scheduler
+thread fires every schedule when its time comes on that clock.
 No AWS account, no Docker, no network beyond 127.0.0.1, no ~/.aws files.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import math
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -34,11 +42,16 @@ from .events import SqsPoller, StreamPoller
 from .functions import FunctionWorker, Invocation
 from .intrinsics import IntrinsicError
 from .resources import Deployment, ProvisioningError, provision
+from .scheduler import DEFAULT_TIMEZONE, LocalClock, LocalScheduler
 from .template import TemplateError, TranslatedTemplate, default_template_path, translate_file
 
 __all__ = ["DEFAULT_REGION", "LocalStack", "LocalStackError", "run_local_stack"]
 
 DEFAULT_REGION = "us-east-1"
+#: The environment variable that tells ``intake.clock`` where the local clock's offset is.
+CLOCK_OFFSET_VARIABLE = "INTAKE_CLOCK_OFFSET_FILE"
+#: Where the deadline schedules go, and which function they invoke (logical ids of template.yaml).
+CLOSER_FUNCTION, DEADLINE_ROLE = "CloseWindowFunction", "DeadlineSchedulerRole"
 #: Credentials moto accepts; nothing else ever sees them.
 _DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -51,7 +64,9 @@ class LocalStack:
     """The local stack as a context manager.
 
     ``port`` is the API's port and ``aws_port`` moto's (0 picks a free one). ``template`` defaults to the
-    repository's ``template.yaml``; ``parameters`` override its parameter defaults.
+    repository's ``template.yaml``; ``parameters`` override its parameter defaults. ``clock`` is the instant
+    the stack's clock starts at (default: now); its offset file lives beside the state file (or in a
+    temporary directory without one).
     """
 
     def __init__(
@@ -66,7 +81,11 @@ class LocalStack:
         parameters: dict[str, Any] | None = None,
         state_file: Path | None = None,
         console: TextIO | None = None,
+        clock: datetime | None = None,
+        timezone: str = DEFAULT_TIMEZONE,
     ) -> None:
+        if clock is not None and clock.tzinfo is None:
+            raise LocalStackError("the clock's start needs its UTC offset, e.g. 2023-11-04T13:58:00+08:00")
         self.template_path = Path(template) if template is not None else default_template_path()
         self.port = port
         self.aws_port = aws_port
@@ -90,6 +109,15 @@ class LocalStack:
         self._moto: Any = None
         self._clients: dict[str, Any] = {}
         self._state_written = False
+        self.clock_start = clock
+        self.timezone = timezone
+        #: The stack's clock (from start to stop).
+        self.clock: LocalClock | None = None
+        self._clock_dir: Path | None = None
+        #: Fires the schedules held in moto on the stack's clock.
+        self.scheduler: LocalScheduler | None = None
+        #: What syncing the programs' deadline schedules did at start-up (None when the template has no closer).
+        self.schedule_sync: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------------------------ lifecycle
 
@@ -139,6 +167,7 @@ class LocalStack:
             self.api = ApiServer(invoke=self.invoke, console=self.console, host=self.host, port=self.port)
         except OSError as exc:
             raise LocalStackError(f"cannot serve the API on {self.host}:{self.port}: {exc.strerror or exc}") from exc
+        self._start_clock()
         self._start_moto()
         try:
             self.translated = translate_file(self.template_path, region=self.region, parameters=self.parameters)
@@ -154,8 +183,13 @@ class LocalStack:
         self._set_up_sign_in()
         for note in self.deployment.notes:
             self.console.line("local", note)
+        assert self.clock is not None
         for function in self.deployment.functions.values():
-            worker = FunctionWorker(function, aws_endpoint=self.aws_endpoint, region=self.region, console=self.console)
+            # The only addition to a function's environment: where the stack's clock is (intake.clock reads it).
+            clocked = dataclasses.replace(
+                function, environment={**function.environment, CLOCK_OFFSET_VARIABLE: str(self.clock.path)}
+            )
+            worker = FunctionWorker(clocked, aws_endpoint=self.aws_endpoint, region=self.region, console=self.console)
             self.workers[function.logical_id] = worker
             worker.start()
         self._wait_for_workers()
@@ -164,8 +198,10 @@ class LocalStack:
                 self.console.line(source.logical_id, "disabled in the template; not polling")
                 continue
             if source.kind == "sqs":
+                clock = self.clock
                 poller: SqsPoller | StreamPoller = SqsPoller(
-                    source, sqs=self.client("sqs"), invoke=self.invoke, region=self.region, console=self.console
+                    source, sqs=self.client("sqs"), invoke=self.invoke, region=self.region, console=self.console,
+                    clock_offset=clock.offset_seconds if clock is not None else None,
                 )
             else:
                 poller = StreamPoller(
@@ -183,16 +219,95 @@ class LocalStack:
             for lid, res in self.deployment.resources.items()
             if res.type == "AWS::ApiGateway::RestApi"
         }
+        self._sync_deadline_schedules()
+        self.scheduler = LocalScheduler(
+            client=lambda: self.client("scheduler"),
+            clock=self.clock,
+            functions={spec.arn: lid for lid, spec in self.deployment.functions.items()},
+            invoke=self.invoke,
+            console=self.console,
+        )
+        self.scheduler.start()
         assert self.api is not None
         self.api.start(
             self.deployment.routes,
             api_ids=api_ids,
             account_id=self.deployment.account_id,
             authorize=self.verifier.verify if self.verifier is not None else None,
+            admin=self._admin,
         )
         if self.state_file is not None:
             self._write_state()
         self.console.line("local", f"started in {time.monotonic() - started:.1f} s")
+
+    def _start_clock(self) -> None:
+        if self.state_file is not None:
+            directory = self.state_file.parent
+        else:
+            directory = self._clock_dir = Path(tempfile.mkdtemp(prefix="intake-local-clock-"))
+        self.clock = LocalClock(directory / "clock-offset", timezone=self.timezone)
+        self.clock.set(self.clock_start or datetime.now(UTC))
+        self.console.line("clock", f"local time {self.clock.describe()['now']} ({self.timezone})")
+
+    def _sync_deadline_schedules(self) -> None:
+        """The programs' deadline schedules (``intake.schedules``), in moto, invoking the template's closer."""
+        deployment = self.deployment
+        assert deployment is not None
+        function = deployment.functions.get(CLOSER_FUNCTION)
+        role = deployment.resources.get(DEADLINE_ROLE)
+        if function is None or role is None:
+            return
+        from intake.programs import load_catalogue
+        from intake.schedules import desired_schedules, schedule_prefix, sync_schedules
+
+        stage = str(deployment.parameters.get("Stage") or "local")
+        target = str(deployment.outputs.get("CloseWindowFunctionArn") or function.arn)
+        role_arn = str(deployment.outputs.get("DeadlineSchedulerRoleArn") or role.attributes["Arn"])
+        desired = desired_schedules(load_catalogue(), stage=stage, target_arn=target, role_arn=role_arn)
+        report = sync_schedules(self.client("scheduler"), desired, prefix=schedule_prefix(stage), target_arn=target)
+        self.schedule_sync = {"stage": stage, **report.as_dict()}
+        self.console.line(
+            "scheduler", f"{len(desired)} deadline schedules for {CLOSER_FUNCTION} (intake-{stage}-*-close)"
+        )
+
+    def _admin(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        """The local-only routes under ``/_local/`` (not part of the template's API)."""
+        if path.rstrip("/") != "/_local/clock":
+            return 404, {"message": f"no local route {path}; there is /_local/clock"}
+        clock = self.clock
+        if clock is None:
+            return 503, {"message": "the local stack is not running"}
+        if method == "GET":
+            return 200, clock.describe()
+        if method != "POST":
+            return 405, {"message": f"{method} /_local/clock: use GET or POST"}
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            return 400, {"message": "the body must be JSON: {\"set\": ISO} or {\"advance_seconds\": n}"}
+        if not isinstance(request, dict) or len(set(request) & {"set", "advance_seconds"}) != 1:
+            return 400, {"message": 'give exactly one of {"set": ISO time with offset} or {"advance_seconds": n}'}
+        before = clock.describe()["now"]
+        try:
+            if "set" in request:
+                moment = datetime.fromisoformat(str(request["set"]))
+                if moment.tzinfo is None:
+                    raise ValueError(f"{request['set']!r} has no UTC offset (e.g. +08:00)")
+                clock.set(moment)
+            else:
+                seconds = request["advance_seconds"]
+                if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds):
+                    raise ValueError("advance_seconds must be a number of seconds")
+                clock.advance(float(seconds))
+        except (ValueError, OverflowError) as exc:
+            return 400, {"message": str(exc)}
+        now = clock.describe()
+        self.console.line("clock", f"{before} → {now['now']}")
+        if self.scheduler is not None:
+            self.scheduler.wake()
+        if self._state_written and self.state_file is not None:
+            self._write_state()
+        return 200, {**now, "previous": before}
 
     def _set_up_sign_in(self) -> None:
         """The authorizer's token verifier, and the demo accounts when the template has one user pool."""
@@ -266,6 +381,9 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop everything this stack started, newest first. Safe to call more than once."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
+            self.scheduler = None
         for poller in self.pollers:
             poller.stop()  # they finish their current receive or invocation, then end
         if self.api is not None:
@@ -289,6 +407,12 @@ class LocalStack:
         if self._state_written and self.state_file is not None:
             self.state_file.unlink(missing_ok=True)
             self._state_written = False
+        if self.clock is not None:
+            self.clock.path.unlink(missing_ok=True)
+            self.clock = None
+        if self._clock_dir is not None:
+            shutil.rmtree(self._clock_dir, ignore_errors=True)
+            self._clock_dir = None
 
     def _stop_moto(self) -> None:
         # The in-process moto server keeps its state in module globals: clear what this stack created so a
@@ -370,7 +494,12 @@ class LocalStack:
                 for route in deployment.routes
             ],
             "outputs": deployment.outputs,
+            "parameters": deployment.parameters,
             "cognito": self._cognito_state(),
+            "clock": self.clock.describe()["now"] if self.clock else None,
+            "clock_offset_file": str(self.clock.path) if self.clock else None,
+            "timezone": self.timezone,
+            "schedules": self.schedule_sync,
             "template": str(self.template_path),
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "pid": os.getpid(),
@@ -421,6 +550,7 @@ def run_local_stack(
     aws_port: int = 0,
     region: str = DEFAULT_REGION,
     parameters: dict[str, Any] | None = None,
+    clock: datetime | None = None,
 ) -> int:
     """Run the local stack until Ctrl-C or SIGTERM; returns the process exit status (0 after a clean stop).
 
@@ -445,6 +575,7 @@ def run_local_stack(
                 region=region,
                 parameters=parameters,
                 state_file=Path(state_file),
+                clock=clock,
             ).start()
         except (LocalStackError, OSError) as exc:
             print(f"intake local: {exc}", file=sys.stderr)
@@ -453,6 +584,8 @@ def run_local_stack(
             print(f"API:          {stack.api_url}  (served at the root, no /{_stage(stack)} prefix)", flush=True)
             print(f"AWS endpoint: {stack.aws_endpoint}  (region {region})", flush=True)
             print(f"State file:   {state_file}", flush=True)
+            if stack.clock is not None:
+                print(f"Local clock:  {stack.clock.describe()['now']}  (`intake clock` shows and moves it)", flush=True)
             for line in _demo_account_table(stack):
                 print(line, flush=True)
             print("Press Ctrl-C to stop.", flush=True)

@@ -35,6 +35,7 @@ from intake.models import (
 from intake.ports import ApplicationStore, Clock, Presigner
 from intake.programs import MaterialDef, Program, ProgramCatalogue
 from intake.rules.assessment import Assessment, AssessmentSummary, MaterialRequirement, assess
+from intake.windows import ServiceClosed, require_open, shown, upload_window
 
 MAX_UPLOADS_PER_APPLICATION = 200
 """Bounds the items one application can grow to (and so the cost of reading it back)."""
@@ -84,7 +85,13 @@ class ApplicationService:
 
     def get(self, application_id: str, caller: Caller) -> ApplicationView:
         app, uploads = self._load(application_id, caller, write=False)
-        return self._view(app, uploads, self._program(app.program_id), caller)
+        program = self._program(app.program_id)
+        results = program.windows.results
+        if results is not None and not caller.is_staff and self._clock() >= results.closes:
+            raise ServiceClosed(f"{results.name_zh}已于 {shown(results.closes, program)}（北京时间）结束，服务已关闭",
+                                f"{results.name_en} ended at {shown(results.closes, program)} (Beijing time); "
+                                "the service is closed", rule=results.rule, closes=results.closes.isoformat())
+        return self._view(app, uploads, program, caller)
 
     def save_profile(self, application_id: str, profile: dict[str, Any], caller: Caller) -> ApplicationView:
         """Save the whole profile as entered (CG-FLOW-1: a draft keeps partial and invalid answers); the
@@ -108,6 +115,7 @@ class ApplicationService:
         program = self._program(app.program_id)
         action = "resubmit" if app.status == "supplement_required" else "submit"
         to = workflow.target(app.status, action, workflow.APPLICANT_ACTIONS)
+        require_open(upload_window(program, app), self._clock(), program, doing_zh="提交", doing_en="submit")
         view = self._view(app, uploads, program, caller)
         blocking = [*view.blocking, *_unanswered_notes(app, uploads, program)]
         if blocking:
@@ -144,18 +152,21 @@ class ApplicationService:
                 code="upload.content_type", measured=content_type, limit=list(spec.mime_types),
             )
         now = self._clock()
+        window = upload_window(program, app)
+        require_open(window, now, program, doing_zh="上传材料", doing_en="upload materials")
         upload_id = new_id(now)
         key = str(UploadKey(program.id, app.id, material.id, upload_id))
         self._store.issue_upload(
             Upload(application_id=app.id, program_id=program.id, material_id=material.id, upload_id=upload_id,
-                   key=key, content_type=content_type, issued_at=now),
+                   key=key, content_type=content_type, issued_at=now, deadline=window.closes if window else None),
             allowed_statuses=UPLOADABLE_STATUSES, max_uploads=MAX_UPLOADS_PER_APPLICATION, now=now,
         )
-        ttl = int(self._upload_ttl.total_seconds())
+        # The POST never outlives the window: its policy expires at the deadline at the latest.
+        expires_at = now + self._upload_ttl if window is None else min(now + self._upload_ttl, window.closes)
+        ttl = max(1, int((expires_at - now).total_seconds()))  # whole seconds, rounded down: never past it
         url, fields = self._presigner.presign_post(key, content_type, spec.max_bytes, ttl)
         return UploadTicket(upload_id=upload_id, material_id=material.id, url=url, fields=fields,
-                            content_type=content_type, max_bytes=spec.max_bytes,
-                            expires_at=now + self._upload_ttl)
+                            content_type=content_type, max_bytes=spec.max_bytes, expires_at=expires_at)
 
     def history(self, application_id: str, caller: Caller) -> list[HistoryEvent]:
         """Every status change (X-AUD-1). Applicants see what happened and why, not which reviewer did it."""

@@ -117,6 +117,8 @@ class Upload(BaseModel):
     content_type: str
     issued_at: datetime
     state: UploadState = "issued"
+    deadline: datetime | None = None
+    """The close of the window it was issued in: an object S3 receives at or after it does not count."""
     object: StoredObject | None = None
     result: CheckResult | None = None
     checked_at: datetime | None = None

@@ -31,6 +31,7 @@ from intake.models import (
 )
 from intake.ports import ApplicationStore, Clock, Presigner
 from intake.programs import Program, ProgramCatalogue
+from intake.windows import require_open
 
 DOWNLOAD_URL_TTL = timedelta(minutes=5)
 MAX_PAGE = 100
@@ -100,15 +101,22 @@ class ReviewService:
                            code="application.version", status=app.status, version=app.version, decision=by,
                            allowed_actions=workflow.allowed_actions(app.status, workflow.STAFF_ACTIONS))
         to = workflow.target(app.status, request.action, workflow.STAFF_ACTIONS)
+        now = self._clock()
+        reason = request.reason.strip()
+        review = program.windows.review
+        if review is not None and not review.contains(now):
+            # After the review window only an admin decides, and must say why (recorded with the decision).
+            if caller.role != "admin" or not reason:
+                require_open(review, now, program, doing_zh="作出审核决定（管理员可说明理由后处理）",
+                             doing_en="decide (an admin may, giving a reason)")
+            reason = f"管理员在审核期外处理 / admin decision outside the review window: {reason}"
         unknown = sorted(set(request.notes) - {m.id for m in program.materials})
         if unknown:
             raise Unprocessable(f"未知材料：{'、'.join(unknown)}", f"unknown materials: {', '.join(unknown)}",
                                 code="decision.notes", field="notes", valid=[m.id for m in program.materials])
-        now = self._clock()
         if request.action == "approve":
             self._generate_forms(app, uploads, program, now)
-        decision = Decision(action=request.action, at=now, by=caller.sub or "", by_role=caller.role,
-                            reason=request.reason.strip())
+        decision = Decision(action=request.action, at=now, by=caller.sub or "", by_role=caller.role, reason=reason)
         notes = {k: v.strip() for k, v in request.notes.items() if v.strip()}
         decided = self._store.change_status(
             app, to, action=request.action, actor=caller.sub or "", role=caller.role, now=now,

@@ -30,3 +30,7 @@ S = TypeVar("S", bound=_FromEnv)
 @cache
 def load_settings(model: type[S]) -> S:
     return model.model_validate(dict(os.environ))
+
+
+class CloserSettings(_FromEnv):
+    table_name: str = Field(alias="TABLE_NAME", min_length=3)

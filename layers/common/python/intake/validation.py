@@ -7,14 +7,17 @@ never dropped; an object under a key this system never issued is ignored and rep
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from intake.checks import CheckResult, FileSpec, ImageFacts, check_material
 from intake.checks.engine import size_findings
+from intake.findings import Finding, error
 from intake.ids import UploadKey
 from intake.models import StoredObject
 from intake.ports import Clock, ObjectReader, UploadStore
-from intake.programs import ProgramCatalogue
+from intake.programs import Program, ProgramCatalogue
+from intake.windows import shown
 
 READ_LIMIT_FACTOR = 2
 """Objects larger than twice their spec's maximum are judged on their reported size without being read.
@@ -55,6 +58,9 @@ class UploadValidator:
             result = oversize_result(obj.size, spec)
         else:
             result = check_material(self._objects.read(obj.key, obj.version_id), spec)
+        if upload.deadline is not None and obj.event_time >= upload.deadline:
+            result = result.model_copy(update={"findings": [late_finding(obj.event_time, upload.deadline, program),
+                                                             *result.findings]})
         if not self._store.record_result(upload, obj, result, self._clock()):
             return Outcome.SUPERSEDED
         return Outcome.PASSED if result.ok else Outcome.FAILED
@@ -62,3 +68,12 @@ class UploadValidator:
 
 def oversize_result(size: int, spec: FileSpec) -> CheckResult:
     return CheckResult(facts=ImageFacts(bytes=size), findings=size_findings(size, spec))
+
+
+def late_finding(received: datetime, deadline: datetime, program: Program) -> Finding:
+    """PG-WIN-4: S3 received the file at or after the deadline, so it does not count (checked to the second on
+    S3's own event time, not on when the queue delivered it)."""
+    at, limit = shown(received, program), shown(deadline, program)
+    return error("upload.late", f"文件于 {at}（北京时间）收到，晚于截止时间 {limit}，不予受理",
+                 f"file received at {at} (Beijing time), after the {limit} deadline: it does not count",
+                 measured=received.isoformat(), limit=deadline.isoformat())

@@ -7,9 +7,10 @@ categories) is checked on load, so a typo in a new round's data fails at load ti
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from intake.checks.spec import FileSpec
 from intake.rules.conditions import (
@@ -49,6 +50,46 @@ class MaterialDef(BaseModel):
     """Where it is not required, whether it is offered as optional (default: only when `required` is False)."""
     waived_when: Condition | None = None
     """A required material is waived when this holds (e.g. the hukou comparison already passed)."""
+
+
+class Window(BaseModel):
+    """A period in which something is accepted: from `opens` (inclusive) to `closes` (exclusive), to the second.
+    Times are written with their offset (+08:00 for Asia/Shanghai); a time without one is refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule: str = RuleId
+    name_zh: str
+    name_en: str
+    opens: AwareDatetime
+    closes: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.closes <= self.opens:
+            raise ValueError(f"window {self.rule} closes before it opens")
+        return self
+
+    def contains(self, moment: datetime) -> bool:
+        return self.opens <= moment < self.closes
+
+
+class Windows(BaseModel):
+    """The round's windows (PG-WIN-1…3, SC-WIN-1…2). Missing ones do not apply to the program."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first_upload: Window | None = None
+    """Uploading and submitting a draft."""
+    supplement: Window | None = None
+    """Re-uploading and resubmitting after a supplement request."""
+    review: Window | None = None
+    """Staff decisions (admins may still decide after it, with a reason)."""
+    results: Window | None = None
+    """Results are served until it closes (SC-WIN-2)."""
+    upload_days_after_confirmation: int | None = Field(default=None, ge=1, le=60)
+    """Per applicant (CG-FLOW-3): materials must be uploaded within this many days of the confirmation SMS
+    (the application's creation), otherwise the application counts as abandoned."""
 
 
 class FormDef(BaseModel):
@@ -114,6 +155,7 @@ class Program(BaseModel):
     profile: tuple[FieldDef, ...] = ()
     categories: tuple[Category, ...] = ()
     eligibility: Eligibility | None = None
+    windows: Windows = Windows()
     forms: tuple[FormDef, ...] = ()
     """Generated on approval and offered to the applicant to download and print."""
     review_sla_hours: int | None = Field(default=None, ge=1, le=720)
