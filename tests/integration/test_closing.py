@@ -151,3 +151,24 @@ def test_pg_win_3_at_the_end_of_review_waiting_applications_are_listed_not_dropp
     report = close("review")
     assert len(report["listed"]) == SMALL_OTHERS // 2 and report["changed"] == []
     assert statuses(table)["pending_review"] == SMALL_OTHERS // 2
+
+
+@pytest.mark.rule("CG-FLOW-3")
+@pytest.mark.parametrize("table", [(0, 0)], indirect=True)
+def test_cg_flow_3_drafts_past_their_five_days_are_abandoned_by_the_sweep(table, calls, monkeypatch, tmp_path):
+    store = IntakeStore(table)
+    start = clock.now()
+    ages = {"old": timedelta(days=5, seconds=1), "exact": timedelta(days=5), "young": timedelta(days=4, hours=23)}
+    ids = {}
+    for name, age in ages.items():
+        created = start - age
+        app = Application(id=new_id(created), program_id="cadre-grad-2023", owner=name, created_at=created,
+                          updated_at=created, status_since=created, applicant={"name": "某", "phone": "13800138000"})
+        store.create_application(app)
+        ids[name] = app.id
+    calls.clear()
+    reports = handler().lambda_handler({"action": "abandon_sweep"}, Context(function_name="intake-close"))["reports"]
+    assert [r["program_id"] for r in reports] == ["cadre-grad-2023"]
+    assert sorted(reports[0]["changed"]) == sorted([ids["old"], ids["exact"]])
+    assert {(op, index) for op, index, _ in calls if op == "Query"} == {("Query", "GSI1")}
+    assert statuses(table) == {"abandoned": 2, "draft": 1}
