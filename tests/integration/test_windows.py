@@ -11,6 +11,7 @@ import pytest
 from intake import clock
 from tests.integration.lambdas import (
     ADMIN,
+    APPLICANT_A,
     REVIEWER,
     call_api,
     reset_handler_caches,
@@ -97,8 +98,8 @@ def test_pg_win_4_a_file_s3_received_at_the_deadline_does_not_count(at):
     assert results["2023-11-04T06:00:00.000Z"][0] == "upload.late"
 
 
-@pytest.mark.rule("PG-WIN-2")
-def test_pg_win_2_supplement_and_resubmission_close_at_16_00(at):
+@pytest.mark.rule("SC-WIN-1")
+def test_sc_win_1_submission_closes_at_12_00(at):
     at("2022-11-01T10:00:00+08:00")
     app_id = create(SC)
     call_api("PUT", f"/applications/{app_id}/profile", {"already_certified": False, "tested_in_beijing": False,
@@ -173,3 +174,22 @@ def test_the_clock_is_in_asia_shanghai_not_utc(at):
     status, body = upload_url(create(PG))
     assert status == 409 and "2023-11-04 14:00:00" in body["error"]["message"]
     assert datetime.fromisoformat(body["error"]["details"]["now"]).utcoffset().total_seconds() == 0
+
+
+@pytest.mark.rule("PG-WIN-2")
+def test_pg_win_2_supplementary_uploads_close_at_16_00_not_14_00(at):
+    from intake.models import Application
+    from intake.store import IntakeStore
+
+    at("2023-11-04T14:30:00+08:00")  # the first-upload window is over; the supplement window is not
+    now = clock.now()
+    app = Application(id="01HEC8Z4T3M7Q9R2V5W8X0Y1ZS", program_id=PG, owner=APPLICANT_A["sub"], created_at=now,
+                      updated_at=now, status_since=now, status="supplement_required",
+                      applicant={"name": "某", "phone": "13800138000"})
+    IntakeStore(boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])).create_application(app)
+    assert upload_url(app.id)[0] == 201
+    at("2023-11-04T15:59:59+08:00")
+    assert upload_url(app.id)[0] == 201
+    at("2023-11-04T16:00:00+08:00")
+    status, body = upload_url(app.id)
+    assert status == 409 and body["error"]["details"]["rule"] == "PG-WIN-2"
