@@ -135,13 +135,13 @@ def test_two_reviewers_on_one_version_the_second_learns_who_decided_first():
 
 @pytest.fixture
 def atomic_items(monkeypatch):
-    """DynamoDB applies each write to an item atomically with its condition; moto in-process does not lock.
-    Give moto's write operations that atomicity (and nothing more): our code's own read → check → write
-    window still interleaves freely across threads."""
+    """DynamoDB handles each request atomically (a conditional write with its condition); moto in-process
+    does not lock, and even its reads break when another thread writes. Serialise each moto call, and nothing
+    more: our code's own read → check → write window still interleaves freely across threads."""
     from moto.dynamodb.models import DynamoDBBackend
 
     lock = threading.RLock()
-    for name in ("put_item", "update_item", "transact_write_items"):
+    for name in ("put_item", "update_item", "transact_write_items", "get_item", "query"):
         original = getattr(DynamoDBBackend, name)
 
         def atomic(self, *args, _original=original, **kwargs):
