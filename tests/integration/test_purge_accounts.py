@@ -24,13 +24,11 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from intake import clock
-from tests.integration.conftest import _FOREIGN_AWS_ENV, REGION
+from tests.integration.conftest import REGION
 from tests.integration.lambdas import Context
 
-FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "purge_accounts"
 PASSWORD = "Passw0rd2024"  # letters and digits (ED-ACC-1)
 
 #: More unconfirmed sign-ups than one ListUsers page (60) holds.
@@ -38,41 +36,23 @@ MANY = 62
 
 
 @pytest.fixture
-def handler(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[ModuleType]:
-    """The purge function's module with a fresh container's caches, on moto, with its clock file in tmp_path."""
-    for name in _FOREIGN_AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "purge-accounts")
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Intake")
+def handler(aws: Any, lambda_env: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[ModuleType]:
+    """The purge function with its template environment (the template's user pool), a fresh container's
+    caches, and its clock file in tmp_path."""
+    lambda_env("PurgeAccountsFunction")
     monkeypatch.setenv(clock.OFFSET_FILE_VARIABLE, str(tmp_path / "clock" / "offset"))
-    monkeypatch.syspath_prepend(str(FUNCTION_DIR))
     module = importlib.import_module("purge_accounts.handler")
     module.settings.cache_clear()
     module.accounts.cache_clear()
-    with mock_aws():
-        yield module
+    yield module
     module.settings.cache_clear()
     module.accounts.cache_clear()
 
 
 def make_pool(cognito: Any) -> tuple[str, str]:
-    pool_id = cognito.create_user_pool(
-        PoolName="intake-test",
-        UsernameAttributes=["email"],
-        AutoVerifiedAttributes=["email"],
-        AdminCreateUserConfig={"AllowAdminCreateUserOnly": False},
-        Policies={"PasswordPolicy": {"MinimumLength": 8, "RequireNumbers": True, "RequireLowercase": False,
-                                     "RequireUppercase": False, "RequireSymbols": False,
-                                     "TemporaryPasswordValidityDays": 1}},
-    )["UserPool"]["Id"]
-    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="web")["UserPoolClient"]["ClientId"]
+    """The template's user pool and its web client, as provisioned by the `aws` fixture."""
+    pool_id = os.environ["USER_POOL_ID"]
+    client_id = cognito.list_user_pool_clients(UserPoolId=pool_id)["UserPoolClients"][0]["ClientId"]
     return pool_id, client_id
 
 

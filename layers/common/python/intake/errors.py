@@ -43,6 +43,16 @@ class Unprocessable(DomainError):
     code = "request.invalid"
 
 
+class WindowClosed(DomainError):
+    status = 409
+    code = "window.closed"
+
+
+class ServiceClosed(DomainError):
+    status = 410
+    code = "service.closed"
+
+
 class LimitReached(DomainError):
     status = 429
     code = "limit_reached"

@@ -7,19 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from intake.errors import DomainError
+from intake.errors import ServiceClosed, WindowClosed
 from intake.models import Application
 from intake.programs.models import Program, Window
 
-
-class WindowClosed(DomainError):
-    status = 409
-    code = "window.closed"
-
-
-class ServiceClosed(DomainError):
-    status = 410
-    code = "service.closed"
+__all__ = ["ServiceClosed", "WindowClosed", "require_open", "shown", "upload_window"]
 
 
 def upload_window(program: Program, app: Application) -> Window | None:
