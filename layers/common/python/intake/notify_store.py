@@ -26,9 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from intake.models import Application
+from intake.store import conditional_update
 
 _APP_PREFIX = "APP#"
 _EVENT_PREFIX = "EVENT#"
@@ -61,8 +60,6 @@ class EventKey:
         return {"PK": self.pk, "SK": self.sk}
 
 
-def _conditional_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class NotifyStore:
@@ -86,46 +83,32 @@ class NotifyStore:
         """Take the right to text about this event. Returns the claim's token (the `notified_at` written),
         or None when the event was claimed before (a duplicate delivery) or its item does not exist."""
         token = now.isoformat()
-        try:
-            self._table.update_item(
-                Key=key.as_key(),
-                UpdateExpression="SET notified_at = :token",
-                # attribute_exists(PK): an UpdateItem on a missing key would otherwise create a stray item.
-                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(notified_at)",
-                ExpressionAttributeValues={":token": token},
-            )
-        except ClientError as exc:
-            if _conditional_failure(exc):
-                return None
-            raise
-        return token
+        written = conditional_update(
+            self._table,
+            Key=key.as_key(),
+            UpdateExpression="SET notified_at = :token",
+            # attribute_exists(PK): an UpdateItem on a missing key would otherwise create a stray item.
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(notified_at)",
+            ExpressionAttributeValues={":token": token},
+        )
+        return token if written else None
 
     def release(self, key: EventKey, token: str) -> bool:
         """Give a claim back so that a retry can text. False when the item no longer holds this claim."""
-        try:
-            self._table.update_item(
-                Key=key.as_key(),
-                UpdateExpression="REMOVE notified_at",
-                ConditionExpression="notified_at = :token",
-                ExpressionAttributeValues={":token": token},
-            )
-        except ClientError as exc:
-            if _conditional_failure(exc):
-                return False
-            raise
-        return True
+        return conditional_update(
+            self._table,
+            Key=key.as_key(),
+            UpdateExpression="REMOVE notified_at",
+            ConditionExpression="notified_at = :token",
+            ExpressionAttributeValues={":token": token},
+        )
 
     def mark_sent(self, key: EventKey, token: str, message_id: str) -> bool:
         """Record SNS's message id on a claimed event. False when the item no longer holds this claim."""
-        try:
-            self._table.update_item(
-                Key=key.as_key(),
-                UpdateExpression="SET sms_message_id = :id",
-                ConditionExpression="notified_at = :token",
-                ExpressionAttributeValues={":id": message_id, ":token": token},
-            )
-        except ClientError as exc:
-            if _conditional_failure(exc):
-                return False
-            raise
-        return True
+        return conditional_update(
+            self._table,
+            Key=key.as_key(),
+            UpdateExpression="SET sms_message_id = :id",
+            ConditionExpression="notified_at = :token",
+            ExpressionAttributeValues={":id": message_id, ":token": token},
+        )

@@ -45,6 +45,18 @@ def _conditional_failure(exc: ClientError) -> bool:
                                                          "TransactionCanceledException"}
 
 
+def conditional_update(table: Any, **request: Any) -> bool:
+    """UpdateItem with a ConditionExpression: True when written, False when the condition did not hold.
+    Any other failure is raised."""
+    try:
+        table.update_item(**request)
+    except ClientError as exc:
+        if _conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
 class IntakeStore:
     """Data access for applications and uploads. `table` is a boto3 DynamoDB Table resource."""
 
@@ -261,45 +273,35 @@ class IntakeStore:
         """Claim this object for checking. False when it is a duplicate of an event already recorded,
         or older than an object already seen under the same key (S3 delivers at least once, unordered).
         A claim left in `checking` by a crashed run can be claimed again by the same object."""
-        try:
-            self._table.update_item(
-                Key={"PK": _app_pk(upload.application_id), "SK": _upload_sk(upload.material_id, upload.upload_id)},
-                UpdateExpression=("SET #state = :checking, #object = :object, object_order = :order "
-                                  "REMOVE expires_at, #result, checked_at"),
-                ConditionExpression=("attribute_exists(PK) AND (attribute_not_exists(object_order) "
-                                     "OR object_order < :order "
-                                     "OR (object_order = :order AND #state = :checking))"),
-                ExpressionAttributeNames={"#state": "state", "#object": "object", "#result": "result"},
-                ExpressionAttributeValues={":checking": "checking", ":order": obj.order,
-                                           ":object": obj.model_dump(mode="json", exclude_none=True)},
-            )
-        except ClientError as exc:
-            if _conditional_failure(exc):
-                return False
-            raise
-        return True
+        return conditional_update(
+            self._table,
+            Key={"PK": _app_pk(upload.application_id), "SK": _upload_sk(upload.material_id, upload.upload_id)},
+            UpdateExpression=("SET #state = :checking, #object = :object, object_order = :order "
+                              "REMOVE expires_at, #result, checked_at"),
+            ConditionExpression=("attribute_exists(PK) AND (attribute_not_exists(object_order) "
+                                 "OR object_order < :order "
+                                 "OR (object_order = :order AND #state = :checking))"),
+            ExpressionAttributeNames={"#state": "state", "#object": "object", "#result": "result"},
+            ExpressionAttributeValues={":checking": "checking", ":order": obj.order,
+                                       ":object": obj.model_dump(mode="json", exclude_none=True)},
+        )
 
     def record_result(self, upload: Upload, obj: StoredObject, result: CheckResult, now: datetime) -> bool:
         """Store the verdict, unless a newer object under the same key has been claimed meanwhile."""
-        try:
-            self._table.update_item(
-                Key={"PK": _app_pk(upload.application_id), "SK": _upload_sk(upload.material_id, upload.upload_id)},
-                UpdateExpression="SET #state = :state, #result = :result, checked_at = :now",
-                ConditionExpression="object_order = :order AND #state = :checking",
-                ExpressionAttributeNames={"#state": "state", "#result": "result"},
-                ExpressionAttributeValues={
-                    ":state": "passed" if result.ok else "failed",
-                    ":result": result.model_dump_json(),
-                    ":now": now.isoformat(),
-                    ":order": obj.order,
-                    ":checking": "checking",
-                },
-            )
-        except ClientError as exc:
-            if _conditional_failure(exc):
-                return False
-            raise
-        return True
+        return conditional_update(
+            self._table,
+            Key={"PK": _app_pk(upload.application_id), "SK": _upload_sk(upload.material_id, upload.upload_id)},
+            UpdateExpression="SET #state = :state, #result = :result, checked_at = :now",
+            ConditionExpression="object_order = :order AND #state = :checking",
+            ExpressionAttributeNames={"#state": "state", "#result": "result"},
+            ExpressionAttributeValues={
+                ":state": "passed" if result.ok else "failed",
+                ":result": result.model_dump_json(),
+                ":now": now.isoformat(),
+                ":order": obj.order,
+                ":checking": "checking",
+            },
+        )
 
     @staticmethod
     def _to_application(item: dict[str, Any]) -> Application:
