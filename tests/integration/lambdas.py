@@ -33,14 +33,18 @@ def event(name: str) -> dict[str, Any]:
 
 def reset_handler_caches() -> None:
     """Handlers build their collaborators once per container; each test is a new container."""
+    from inspect_upload import handler as inspector_handler
     from intake.settings import load_settings
     from intake_api import deps
     from validate_upload import handler as validator_handler
+    from validate_upload import unfinished
 
     load_settings.cache_clear()
     for factory in (deps.applications, deps.review, deps._store, deps._bucket):
         factory.cache_clear()
     validator_handler.validator.cache_clear()
+    inspector_handler.service.cache_clear()
+    unfinished.service.cache_clear()
 
 
 APPLICANT_A = {"sub": "0a1b2c3d-applicant-a", "email": "a@example.cn", "cognito:groups": ""}
@@ -116,7 +120,42 @@ def _now_z() -> str:
     return clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def validate(batch: dict[str, Any]) -> dict[str, Any]:
+def validate(batch: dict[str, Any], *, inspect: bool = True) -> dict[str, Any]:
+    """The upload pipeline: the validation handler on `batch`, then (unless `inspect` is False) the inspection
+    handler on every request the validator queued, as Lambda's SQS event source would deliver them."""
     from validate_upload.handler import lambda_handler
 
-    return lambda_handler(batch, Context())
+    response = lambda_handler(batch, Context())
+    if inspect:
+        inspect_pending()
+    return response
+
+
+def receive_all(queue_url: str) -> list[dict[str, Any]]:
+    """Take every message off a queue, as SQS event records."""
+    import boto3
+
+    sqs, records = boto3.client("sqs"), []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                       AttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            return records
+        for m in messages:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+            records.append({"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                            "attributes": {"ApproximateReceiveCount": m["Attributes"].get("ApproximateReceiveCount",
+                                                                                          "1")},
+                            "messageAttributes": {}, "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
+                            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:inspection",
+                            "awsRegion": "us-east-1"})
+
+
+def inspect_pending() -> list[dict[str, Any]]:
+    """Run the inspection handler on every queued inspection request; returns its batch responses."""
+    import os
+
+    from inspect_upload.handler import lambda_handler
+
+    records = receive_all(os.environ["INSPECT_QUEUE_URL"])
+    return [lambda_handler({"Records": records[i:i + 5]}, Context()) for i in range(0, len(records), 5)]

@@ -21,6 +21,7 @@ import zlib
 from functools import lru_cache
 from typing import Any, Literal
 
+import segno
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 RGB = tuple[int, int, int]
@@ -188,7 +189,7 @@ def document_image(
     noise: float = 3.0,
     seed: int = 0,
 ) -> Image.Image:
-    """An RGB scan-like certificate: frame, title, lines of text, a table, a QR-like block, a red seal."""
+    """An RGB scan-like certificate: frame, title, lines of text, a table, a QR code, a red seal."""
     args = (width, height, tuple(paper), stamp, blur, noise, seed)
     if width * height <= _CACHE_MAX_PIXELS:
         return _cached_document(*args).copy()
@@ -225,13 +226,13 @@ def _draw_document(
     for col in range(4):
         x = 3 * unit + col * (w - 6 * unit) // 3
         d.line((x, top, x, top + 8 * unit), fill=(40, 40, 40), width=1)
-    # QR-like block
-    cell = max(2, unit // 3)
-    qx, qy = 3 * unit, h - 3 * unit - 21 * cell
-    for i in range(21):
-        for j in range(21):
-            finder = max(i, j) < 7 and (i in (0, 6) or j in (0, 6) or (2 <= i <= 4 and 2 <= j <= 4))
-            if finder or rng.random() < 0.5:
+    # a real QR code, as on the electronic registration forms (CG-MAT-1), with its quiet zone
+    qr = segno.make_qr(f"https://www.chsi.com.cn/xlcx/bg.do?vcode=TEST{seed:012d}", error="l")
+    cell = max(2, unit // 4)
+    qx, qy = 3 * unit, h - 3 * unit - qr.symbol_size(scale=1, border=0)[1] * cell
+    for j, row in enumerate(qr.matrix):
+        for i, dark in enumerate(row):
+            if dark:
                 x, y = qx + i * cell, qy + j * cell
                 d.rectangle((x, y, x + cell - 1, y + cell - 1), fill=(0, 0, 0))
     if stamp:

@@ -1069,6 +1069,8 @@ class _Provisioner:
                 "Description",
                 "Tags",
                 "Architectures",
+                "PackageType",
+                "ImageConfig",
             },
             ignored={
                 "TracingConfig": "X-Ray is off locally (POWERTOOLS_TRACE_DISABLED)",
@@ -1077,7 +1079,12 @@ class _Provisioner:
                 "EphemeralStorage": "the local process uses the machine's temporary directory",
             },
         )
-        runtime = str(properties.get("Runtime", ""))
+        image = properties.get("PackageType") == "Image"
+        if image:
+            handler, runtime, code_paths = self._image_entry(logical_id, properties)
+        else:
+            handler, runtime = str(properties.get("Handler", "")), str(properties.get("Runtime", ""))
+            code_paths = self._code_paths(logical_id, properties)
         if not runtime.startswith("python"):
             raise ProvisioningError(
                 f"{logical_id}: runtime {runtime or '(none)'} cannot run locally; "
@@ -1092,15 +1099,26 @@ class _Provisioner:
             logical_id=logical_id,
             name=name,
             arn=arn,
-            handler=str(properties["Handler"]),
+            handler=handler,
             runtime=runtime,
             environment={key: _text(value) for key, value in environment.items()},
             timeout=int(self.resolve(logical_id, properties.get("Timeout", 3))),
             memory_size=int(self.resolve(logical_id, properties.get("MemorySize", 128))),
-            code_paths=self._code_paths(logical_id, properties),
+            code_paths=code_paths,
         )
         self.deployment.functions[logical_id] = spec
         return ProvisionedResource(logical_id, "AWS::Lambda::Function", name, attributes={"Arn": arn})
+
+    def _image_entry(self, logical_id: str, properties: dict[str, Any]) -> tuple[str, str, tuple[Path, ...]]:
+        """A container-image function runs as a Python process with the code its Dockerfile copies."""
+        roots = self.translated.images.get(logical_id)
+        command = (properties.get("ImageConfig") or {}).get("Command") or []
+        if not roots or not command:
+            raise ProvisioningError(
+                f"{logical_id}: a container image runs locally only when built from a Dockerfile in this "
+                "repository and given ImageConfig.Command (module.function)"
+            )
+        return str(command[0]), "python (container image)", roots
 
     def _code_paths(self, logical_id: str, properties: dict[str, Any]) -> tuple[Path, ...]:
         paths = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -120,6 +121,8 @@ class TranslatedTemplate:
     cloudformation: dict[str, Any]
     #: ``S3Key`` of a placeholder code URI → the code on disk.
     code: dict[str, CodeLocation] = field(default_factory=dict)
+    #: Container-image function → the folders its Dockerfile copies into the image, to put on ``sys.path``.
+    images: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     source: Path | None = None
 
     def code_for(self, s3_location: Any) -> CodeLocation | None:
@@ -167,6 +170,49 @@ def _replace_local_code(template: dict[str, Any], base_dir: Path) -> dict[str, C
     return code
 
 
+#: The image a container function is given locally; nothing pulls it, it only satisfies the translator.
+LOCAL_IMAGE_URI = "local.invalid/intake/{logical_id}:local"
+
+_COPY = re.compile(r"^\s*COPY\s+(?!--)(\S+)\s+(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _replace_local_images(template: dict[str, Any], base_dir: Path) -> dict[str, tuple[Path, ...]]:
+    """Container-image functions built by `sam build` from a Dockerfile (Metadata DockerContext/Dockerfile).
+
+    The local stack runs them without Docker, in the local Python environment, with the same code on the
+    path as in the image: each folder the Dockerfile copies into the working directory under its own name
+    (`COPY layers/common/python/intake ./intake` puts `layers/common/python` on the path). The packages the
+    image installs must be installed locally too (the `local` extra)."""
+    images: dict[str, tuple[Path, ...]] = {}
+    for logical_id, resource in template["Resources"].items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        properties = resource.get("Properties") or {}
+        metadata = resource.get("Metadata") or {}
+        if properties.get("PackageType") != "Image" or properties.get("ImageUri") or "Dockerfile" not in metadata:
+            continue
+        context = (base_dir / str(metadata.get("DockerContext", "."))).resolve()
+        dockerfile = context / str(metadata["Dockerfile"])
+        try:
+            text = dockerfile.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise TemplateError(f"{logical_id}: cannot read {dockerfile}: {exc.strerror or exc}") from exc
+        roots: list[Path] = []
+        for source, target in _COPY.findall(text):
+            folder = (context / source).resolve()
+            if folder.is_dir() and Path(target).name == folder.name and folder.parent not in roots:
+                roots.append(folder.parent)
+        if not roots:
+            raise TemplateError(f"{logical_id}: {dockerfile} copies no code folder the local stack can run")
+        # The folder holding the handler's package first, as a zip function's CodeUri comes before its layers.
+        command = (properties.get("ImageConfig") or {}).get("Command") or [""]
+        package = str(command[0]).partition(".")[0]
+        roots.sort(key=lambda root: not (root / package).is_dir())
+        properties["ImageUri"] = LOCAL_IMAGE_URI.format(logical_id=logical_id)
+        images[logical_id] = tuple(roots)
+    return images
+
+
 # ---------------------------------------------------------------------------------------------- SAM
 
 _translator_lock = threading.Lock()
@@ -212,6 +258,7 @@ def translate(
 
     sam = copy.deepcopy(template)
     code = _replace_local_code(sam, base_dir)
+    images = _replace_local_images(sam, base_dir)
     parameter_values = dict(parameters or {})
     try:
         with _translator_region(region):
@@ -219,7 +266,7 @@ def translate(
     except InvalidDocumentException as exc:
         details = "; ".join(str(cause) for cause in exc.causes)
         raise TemplateError(f"SAM translation failed: {details}") from exc
-    return TranslatedTemplate(cloudformation=cloudformation, code=code)
+    return TranslatedTemplate(cloudformation=cloudformation, code=code, images=images)
 
 
 def translate_file(

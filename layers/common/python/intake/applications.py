@@ -314,7 +314,8 @@ def material_view(material: MaterialDef, program: Program, uploads: list[Upload]
     arrived = sorted((u for u in uploads if u.object is not None),
                      key=lambda u: (u.object.event_time if u.object else u.issued_at, u.upload_id))
     latest = arrived[-1] if arrived else None
-    state: MaterialState = "missing" if latest is None or latest.state == "issued" else latest.state
+    state: MaterialState = ("missing" if latest is None or latest.state == "issued"
+                            else "checking" if latest.state == "inspecting" else latest.state)
     if requirement.requirement == "waived":
         state = "waived"
     spec = program.spec_for(material)

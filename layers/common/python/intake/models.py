@@ -27,7 +27,8 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 UPLOADABLE_STATUSES: frozenset[str] = frozenset({"draft", "supplement_required"})
 """Statuses in which an applicant may obtain upload URLs."""
 
-UploadState = Literal["issued", "checking", "passed", "failed"]
+UploadState = Literal["issued", "checking", "inspecting", "passed", "failed"]
+"""`inspecting`: the file checks passed and the vision checks (face, page, QR, codes) are under way."""
 MaterialState = Literal["missing", "checking", "passed", "failed", "waived"]
 
 MAX_PROFILE_BYTES = 32 * 1024

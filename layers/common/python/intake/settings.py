@@ -16,6 +16,13 @@ class _FromEnv(BaseModel):
 class ValidatorSettings(_FromEnv):
     table_name: str = Field(alias="TABLE_NAME", min_length=3)
     bucket_name: str = Field(alias="BUCKET_NAME", min_length=3)
+    inspect_queue_url: str | None = Field(default=None, alias="INSPECT_QUEUE_URL")
+    """Where files go for their vision checks; unset, the file checks' verdict is final."""
+
+
+class InspectorSettings(_FromEnv):
+    table_name: str = Field(alias="TABLE_NAME", min_length=3)
+    bucket_name: str = Field(alias="BUCKET_NAME", min_length=3)
 
 
 class ApiSettings(_FromEnv):

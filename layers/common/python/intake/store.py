@@ -272,7 +272,8 @@ class IntakeStore:
     def begin_check(self, upload: Upload, obj: StoredObject) -> bool:
         """Claim this object for checking. False when it is a duplicate of an event already recorded,
         or older than an object already seen under the same key (S3 delivers at least once, unordered).
-        A claim left in `checking` by a crashed run can be claimed again by the same object."""
+        A claim left in `checking` by a crashed run can be claimed again by the same object, and so can one left in
+        `inspecting`, whose request for inspection may not have been sent."""
         return conditional_update(
             self._table,
             Key={"PK": _app_pk(upload.application_id), "SK": _upload_sk(upload.material_id, upload.upload_id)},
@@ -280,26 +281,37 @@ class IntakeStore:
                               "REMOVE expires_at, #result, checked_at"),
             ConditionExpression=("attribute_exists(PK) AND (attribute_not_exists(object_order) "
                                  "OR object_order < :order "
-                                 "OR (object_order = :order AND #state = :checking))"),
+                                 "OR (object_order = :order AND #state IN (:checking, :inspecting)))"),
             ExpressionAttributeNames={"#state": "state", "#object": "object", "#result": "result"},
-            ExpressionAttributeValues={":checking": "checking", ":order": obj.order,
+            ExpressionAttributeValues={":checking": "checking", ":inspecting": "inspecting", ":order": obj.order,
                                        ":object": obj.model_dump(mode="json", exclude_none=True)},
         )
 
-    def record_result(self, upload: Upload, obj: StoredObject, result: CheckResult, now: datetime) -> bool:
-        """Store the verdict, unless a newer object under the same key has been claimed meanwhile."""
+    def record_result(self, upload: Upload, obj: StoredObject, result: CheckResult, now: datetime, *,
+                      inspecting: bool = False) -> bool:
+        """Store the verdict of the file checks, unless a newer object under the same key has been claimed
+        meanwhile. `inspecting`: the file passed and now waits for its vision checks (record_inspection)."""
+        return self._record(upload, obj.order, result, now, expected="checking",
+                            state="inspecting" if inspecting else None)
+
+    def record_inspection(self, upload: Upload, order: str, result: CheckResult, now: datetime) -> bool:
+        """Store the verdict with the inspection's findings, if the upload still waits for it on that object."""
+        return self._record(upload, order, result, now, expected="inspecting")
+
+    def _record(self, upload: Upload, order: str, result: CheckResult, now: datetime, *, expected: str,
+                state: str | None = None) -> bool:
         return conditional_update(
             self._table,
             Key={"PK": _app_pk(upload.application_id), "SK": _upload_sk(upload.material_id, upload.upload_id)},
             UpdateExpression="SET #state = :state, #result = :result, checked_at = :now",
-            ConditionExpression="object_order = :order AND #state = :checking",
+            ConditionExpression="object_order = :order AND #state = :expected",
             ExpressionAttributeNames={"#state": "state", "#result": "result"},
             ExpressionAttributeValues={
-                ":state": "passed" if result.ok else "failed",
+                ":state": state or ("passed" if result.ok else "failed"),
                 ":result": result.model_dump_json(),
                 ":now": now.isoformat(),
-                ":order": obj.order,
-                ":checking": "checking",
+                ":order": order,
+                ":expected": expected,
             },
         )
 

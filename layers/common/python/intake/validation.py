@@ -14,6 +14,7 @@ from intake.checks import CheckResult, FileSpec, ImageFacts, check_material
 from intake.checks.engine import size_findings
 from intake.findings import Finding, error
 from intake.ids import UploadKey
+from intake.inspections import InspectionQueue, InspectionRequest
 from intake.models import StoredObject
 from intake.ports import Clock, ObjectReader, UploadStore
 from intake.programs import Program, ProgramCatalogue
@@ -27,6 +28,7 @@ S3 enforces the POST policy's size cap, so this only guards against a misconfigu
 class Outcome(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
+    INSPECTING = "inspecting"
     DUPLICATE = "duplicate"
     SUPERSEDED = "superseded"
     FOREIGN_KEY = "foreign_key"
@@ -35,11 +37,14 @@ class Outcome(StrEnum):
 
 
 class UploadValidator:
-    def __init__(self, store: UploadStore, objects: ObjectReader, catalogue: ProgramCatalogue, clock: Clock) -> None:
+    def __init__(self, store: UploadStore, objects: ObjectReader, catalogue: ProgramCatalogue, clock: Clock,
+                 inspections: InspectionQueue | None = None) -> None:
         self._store = store
         self._objects = objects
         self._catalogue = catalogue
         self._clock = clock
+        self._inspections = inspections
+        """Where files whose material asks for inspection go next; None: no inspection stage (verdict final)."""
 
     def process(self, obj: StoredObject) -> Outcome:
         if obj.bucket != self._objects.name:
@@ -61,8 +66,17 @@ class UploadValidator:
         if upload.deadline is not None and obj.event_time >= upload.deadline:
             result = result.model_copy(update={"findings": [late_finding(obj.event_time, upload.deadline, program),
                                                              *result.findings]})
-        if not self._store.record_result(upload, obj, result, self._clock()):
+        inspect = result.ok and material.inspect is not None and self._inspections is not None
+        if not self._store.record_result(upload, obj, result, self._clock(), inspecting=inspect):
             return Outcome.SUPERSEDED
+        if inspect and self._inspections is not None:
+            # Sent after the record: if sending fails, S3's event is retried and re-claims this object (still
+            # `inspecting`); the inspection answers only while the upload waits for it on this object.
+            self._inspections.request(InspectionRequest(
+                application_id=upload.application_id, program_id=upload.program_id,
+                material_id=upload.material_id, upload_id=upload.upload_id, key=obj.key,
+                version_id=obj.version_id, order=obj.order))
+            return Outcome.INSPECTING
         return Outcome.PASSED if result.ok else Outcome.FAILED
 
 

@@ -12,6 +12,7 @@ from typing import Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from intake.checks.inspection import Inspection
 from intake.checks.spec import FileSpec
 from intake.rules.conditions import (
     CategoryCondition,
@@ -50,6 +51,8 @@ class MaterialDef(BaseModel):
     """Where it is not required, whether it is offered as optional (default: only when `required` is False)."""
     waived_when: Condition | None = None
     """A required material is waived when this holds (e.g. the hukou comparison already passed)."""
+    inspect: Inspection | None = None
+    """Vision checks after the file checks pass: face geometry, page geometry, QR code, printed codes."""
 
 
 class Window(BaseModel):

@@ -1,0 +1,61 @@
+"""Consumer of the inspection dead-letter queue: inspections that kept failing.
+
+The inspection function retried each of these requests and gave up (a timeout, memory exhausted, a crash
+on some file). The upload must not wait for ever: its file checks' verdict is recorded with a warning that
+staff look at the file themselves. A request already answered, or for an object since replaced, changes
+nothing. Only a failure a retry can cure (DynamoDB unavailable) raises, and then only for that message.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from intake import clock
+from intake.blobs import UploadsBucket
+from intake.inspections import InspectionRequest, InspectionService
+from intake.observability import logger, metrics
+from intake.programs import load_catalogue
+from intake.settings import InspectorSettings, load_settings
+from intake.store import IntakeStore
+
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@cache
+def service() -> InspectionService:
+    settings = load_settings(InspectorSettings)
+    return InspectionService(
+        store=IntakeStore(boto3.resource("dynamodb").Table(settings.table_name)),
+        objects=UploadsBucket(boto3.client("s3"), settings.bucket_name),
+        catalogue=load_catalogue(),
+        clock=clock.now,
+    )
+
+
+def record_handler(record: SQSRecord) -> None:
+    try:
+        request = InspectionRequest.model_validate_json(record.body)
+    except ValidationError:
+        # Not a request this system sent: no retry can help, and no upload can be named.
+        logger.error("unreadable inspection request dropped", extra={"body": record.body[:1000]})
+        return
+    receives = record.attributes.approximate_receive_count
+    outcome = service().give_up(request, "inspection failed repeatedly")
+    metrics.add_metric(name="InspectionGivenUp", unit=MetricUnit.Count, value=1)
+    logger.warning("inspection given up", extra={"outcome": outcome.value, "key": request.key,
+                                                  "receives": receives})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)
