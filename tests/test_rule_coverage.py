@@ -37,6 +37,8 @@ ROUND_RULES: tuple[str, ...] = (
     "CG-FORM-1", "CG-FORM-2", "CG-MAT-1",
     "ED-ACC-1", "ED-FORM-1", "ED-FORM-2",
     "X-ID-1",
+    # photo geometry and document legibility
+    "PG-MAT-1", "PG-MAT-2", "ED-MAT-2", "CG-MAT-3",
 )
 
 # A rule is defined by a list item that starts with its id in bold: `- **PG-ELIG-1** The applicant ...`.

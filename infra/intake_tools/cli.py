@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from intake.checks import check_material
+from intake.inspections import Inspector, with_report
 from intake.programs import ProgramCatalogue, load_catalogue
 from intake.rules.assessment import assess
 from intake.rules.recognition import RecognitionRequest, recognise
@@ -131,12 +132,22 @@ def _check(catalogue: ProgramCatalogue, program_id: str, material_id: str, files
         except OSError as exc:
             return _usage_error(f"cannot read {name}: {exc.strerror or exc}")
         result = check_material(data, spec)
+        if result.ok and material.inspect is not None:
+            result = with_report(result, _inspector()(data, material.inspect, spec))
         report.append({"file": name, "ok": result.ok,
                        "findings": [f.model_dump(mode="json") for f in result.findings],
                        "facts": result.facts.model_dump(mode="json")})
     json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK if all(r["ok"] for r in report) else EXIT_FINDINGS
+
+
+def _inspector() -> Inspector:
+    """The inspection function's own code (face, page, QR, codes), as the pipeline runs it after the file checks.
+    It needs the `inspect` extra (OpenCV, zxing-cpp), which `./dev local` and `./dev test` install."""
+    from inspect_upload.inspect import inspect_file
+
+    return inspect_file
 
 
 def _date(text: str) -> date:

@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from intake_tools.local.auth import sign_in
+from tests.photos import good_photo_jpeg
 from tests.support import wait_for
 from tests.unit.imagegen import ID_BLUE, portrait
 
@@ -28,13 +29,14 @@ pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 #: What pyproject.toml puts on pytest's path, for a child process that may not have the package installed.
-IMPORT_PATHS = ["layers/common/python", "functions/validate_upload", "functions/intake_api", "infra", "."]
+IMPORT_PATHS = ["layers/common/python", "functions/validate_upload", "functions/intake_api",
+                "functions/inspect_upload", "infra", "."]
 APPLICANT = {"name": "测试用户", "phone": "13800138000"}
 PROGRAM = "equiv-degree-2023"
 MATERIAL = "id_photo"
 # The ED degree photo must be exactly 390x567 px, at most 200 KB, on a blue background.
 WRONG_SIZE_PHOTO = portrait(400, 600, background=ID_BLUE, quality=85)
-GOOD_PHOTO = portrait(390, 567, background=ID_BLUE, quality=85)
+GOOD_PHOTO = good_photo_jpeg("ed")
 
 
 def free_port() -> int:

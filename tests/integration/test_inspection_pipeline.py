@@ -135,3 +135,32 @@ def test_an_unreadable_inspection_request_fails_alone_and_goes_to_the_dead_lette
     response = lambda_handler({"Records": [poison, *good]}, Context())
     assert response == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
     assert material(app_id)[0]["latest"]["state"] in ("passed", "failed")
+
+
+@pytest.mark.rule("PG-MAT-2")
+def test_an_applicant_learns_the_photos_eye_line_is_off_with_the_measurement_and_staff_get_the_geometry(
+        monkeypatch, tmp_path):
+    from PIL import Image
+
+    from tests import photos
+    from tests.unit.imagegen import encode
+
+    set_clock(monkeypatch, tmp_path, "2023-11-02T09:00:00+08:00")  # inside PG-WIN-1
+    _, app = call_api("POST", "/applications", {"program_id": "pg-confirm-1104", "applicant": APPLICANT})
+    low = next(c for c in photos.cases() if c.name == "pg eye line 0.62").rgb
+    for data, sequencer in ((encode(Image.fromarray(low), "JPEG", quality=90), "0001"),
+                            (photos.good_photo_jpeg("pg"), "0002")):
+        _, ticket = call_api("POST", f"/applications/{app['id']}/materials/id_photo/upload-url", {})
+        validate(sqs_event_for([put(ticket["fields"]["key"], data, sequencer=sequencer)]))
+        _, view = call_api("GET", f"/applications/{app['id']}")
+        photo = next(m for m in view["materials"] if m["id"] == "id_photo")
+        if sequencer == "0001":
+            assert photo["state"] == "failed"
+            finding = next(f for f in photo["latest"]["findings"] if f["code"] == "face.eye_line")
+            assert finding["severity"] == "error" and finding["limit"] and finding["measured"]
+            assert "62" in finding["message_zh"] and "30" in finding["message_zh"] and "eye" in finding["message_en"]
+            assert "eye_line_y" in finding["details"], "staff draw the eye line from the finding"
+            assert photo["latest"]["facts"]["measurements"]["face"]["face_box"]
+        else:
+            assert (photo["state"], photo["previous_uploads"]) == ("passed", 1)
+            assert [f for f in photo["latest"]["findings"] if f["severity"] == "error"] == []

@@ -6,8 +6,9 @@ import boto3
 import pytest
 
 from tests.integration.lambdas import call_api, reset_handler_caches, sqs_event_for, validate
+from tests.photos import good_photo_jpeg
 from tests.support import set_clock
-from tests.unit.imagegen import document, fit_to, portrait_image
+from tests.unit.imagegen import document, fit_to
 
 APPLICANT = {"name": "王芳", "phone": "13912345678"}
 CG_PROFILE = {
@@ -35,7 +36,7 @@ def new_application(program_id="cadre-grad-2023"):
 
 def upload_passing_files(app_id, materials):
     """Upload a file that meets each material's spec and run the validator on it."""
-    photo = fit_to(portrait_image(600, 800), 150 * 1024)
+    photo = good_photo_jpeg("cg", 150 * 1024)
     scan = fit_to(_scan_image(), 500 * 1024, dpi=(300, 300))
     bucket = os.environ["BUCKET_NAME"]
     objects = []

@@ -319,7 +319,8 @@ def test_cg_flow_2_approval_generates_the_forms_and_the_applicant_gets_links():
 
     from PIL import Image
 
-    from tests.unit.imagegen import fit_to, portrait_image
+    from tests.photos import good_photo_jpeg
+    from tests.unit.imagegen import fit_to
 
     _, app = call_api("POST", "/applications", {"program_id": "cadre-grad-2023",
                                                 "applicant": {"name": "王芳", "phone": "13912345678"}})
@@ -328,7 +329,7 @@ def test_cg_flow_2_approval_generates_the_forms_and_the_applicant_gets_links():
     for material in ("id_card_front", "id_card_back", "bachelor_diploma", "appointment_documents",
                      "professional_title", "chsi_registration_form"):
         upload(app["id"], material, data=scan)
-    upload(app["id"], "id_photo", data=fit_to(portrait_image(600, 800), 150 * 1024))
+    upload(app["id"], "id_photo", data=good_photo_jpeg("cg", 150 * 1024))
     status, view = call_api("POST", f"/applications/{app['id']}/submit")
     assert status == 200, view
     assert view["forms"] == []

@@ -6,11 +6,12 @@ import boto3
 import pytest
 
 from tests.integration.lambdas import call_api, event, reset_handler_caches, sqs_event_for, validate
+from tests.photos import good_photo_jpeg
 from tests.support import set_clock
 from tests.unit.imagegen import ID_BLUE, portrait
 
 APPLICANT = {"name": "李华", "phone": "13800138000"}
-GOOD = portrait(390, 567, background=ID_BLUE, quality=85)
+GOOD = good_photo_jpeg("ed")
 WRONG_SIZE = portrait(400, 600, background=ID_BLUE, quality=85)
 
 

@@ -18,11 +18,12 @@ from tests.integration.lambdas import (
     sqs_event_for,
     validate,
 )
+from tests.photos import good_photo_jpeg
 from tests.support import set_clock
-from tests.unit.imagegen import document, portrait
+from tests.unit.imagegen import document
 
 PG, SC, CG = "pg-confirm-1104", "score-cert-return", "cadre-grad-2023"
-PHOTO = portrait(300, 400, quality=85)
+PHOTO = good_photo_jpeg("pg")
 
 
 @pytest.fixture(autouse=True)

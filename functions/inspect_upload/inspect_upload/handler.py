@@ -12,8 +12,6 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inspect_upload.inspect import inspect_file
@@ -23,9 +21,8 @@ from intake.inspections import InspectionRequest, InspectionService
 from intake.observability import logger, metrics, tracer
 from intake.programs import load_catalogue
 from intake.settings import InspectorSettings, load_settings
+from intake.sqs import SqsMessage, handle_each
 from intake.store import IntakeStore
-
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @cache
@@ -40,9 +37,9 @@ def service() -> InspectionService:
 
 
 @tracer.capture_method
-def record_handler(record: SQSRecord) -> None:
-    request = InspectionRequest.model_validate_json(record.body)
-    logger.append_keys(message_id=record.message_id, key=request.key)
+def record_handler(record: SqsMessage) -> None:
+    request = InspectionRequest.model_validate_json(record["body"])
+    logger.append_keys(message_id=record["messageId"], key=request.key)
     outcome = service().inspect(request, inspect_file)
     metrics.add_metric(name=f"Inspection_{outcome.value}", unit=MetricUnit.Count, value=1)
     logger.info("upload inspected", extra={"outcome": outcome.value, "material": request.material_id})
@@ -52,5 +49,4 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+    return handle_each(event, record_handler)

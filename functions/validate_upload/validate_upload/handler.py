@@ -12,8 +12,6 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from intake import clock
@@ -22,13 +20,10 @@ from intake.inspections import InspectionQueue
 from intake.observability import logger, metrics
 from intake.programs import load_catalogue
 from intake.settings import ValidatorSettings, load_settings
+from intake.sqs import SqsMessage, handle_each
 from intake.store import IntakeStore
 from intake.validation import Outcome, UploadValidator
 from validate_upload.events import S3Notification
-
-# Every failed message is reported, even when all of a batch fail: Lambda then retries exactly those,
-# and the invocation itself does not count as a function error.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @cache
@@ -48,9 +43,9 @@ def validator() -> UploadValidator:
     )
 
 
-def record_handler(record: SQSRecord) -> None:
-    logger.append_keys(message_id=record.message_id)
-    notification = S3Notification.model_validate_json(record.body)
+def record_handler(record: SqsMessage) -> None:
+    logger.append_keys(message_id=record["messageId"])
+    notification = S3Notification.model_validate_json(record["body"])
     if notification.is_test_event:
         logger.info("s3 test event ignored")
         return
@@ -67,5 +62,4 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+    return handle_each(event, record_handler)

@@ -13,8 +13,6 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -24,9 +22,8 @@ from intake.inspections import InspectionRequest, InspectionService
 from intake.observability import logger, metrics
 from intake.programs import load_catalogue
 from intake.settings import InspectorSettings, load_settings
+from intake.sqs import SqsMessage, handle_each, receive_count
 from intake.store import IntakeStore
-
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @cache
@@ -40,14 +37,14 @@ def service() -> InspectionService:
     )
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SqsMessage) -> None:
     try:
-        request = InspectionRequest.model_validate_json(record.body)
+        request = InspectionRequest.model_validate_json(record["body"])
     except ValidationError:
         # Not a request this system sent: no retry can help, and no upload can be named.
-        logger.error("unreadable inspection request dropped", extra={"body": record.body[:1000]})
+        logger.error("unreadable inspection request dropped", extra={"body": record["body"][:1000]})
         return
-    receives = record.attributes.approximate_receive_count
+    receives = receive_count(record)
     outcome = service().give_up(request, "inspection failed repeatedly")
     metrics.add_metric(name="InspectionGivenUp", unit=MetricUnit.Count, value=1)
     logger.warning("inspection given up", extra={"outcome": outcome.value, "key": request.key,
@@ -57,5 +54,4 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+    return handle_each(event, record_handler)

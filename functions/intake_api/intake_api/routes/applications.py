@@ -11,8 +11,9 @@ from pydantic import BaseModel
 
 from intake.applications import CreateApplication, UploadRequest
 from intake.ids import ID_PATTERN
-from intake.models import ApplicationSummary, ApplicationView, HistoryEvent, UploadTicket
+from intake.models import HistoryEvent
 from intake.observability import logger, mask_phone
+from intake.views import ApplicationSummary, ApplicationView, UploadTicket
 from intake_api import deps
 from intake_api.errors import ErrorResponse
 

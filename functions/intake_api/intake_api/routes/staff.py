@@ -8,9 +8,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from intake.ids import ID_PATTERN
-from intake.models import ApplicationStatus, ApplicationView
+from intake.models import ApplicationStatus
 from intake.observability import logger
 from intake.review import DecisionRequest, DownloadLink, QueuePage, StatusCounts
+from intake.views import ApplicationView
 from intake_api import deps
 from intake_api.routes.applications import ERRORS
 

@@ -20,21 +20,23 @@ from intake.models import (
     UPLOADABLE_STATUSES,
     Applicant,
     Application,
-    ApplicationSummary,
-    ApplicationView,
-    GeneratedForm,
     HistoryEvent,
-    LocalizedText,
     MaterialState,
-    MaterialView,
-    Problem,
     Upload,
-    UploadTicket,
-    UploadView,
 )
 from intake.ports import ApplicationStore, Clock, Presigner
 from intake.programs import MaterialDef, Program, ProgramCatalogue
 from intake.rules.assessment import Assessment, AssessmentSummary, MaterialRequirement, assess
+from intake.views import (
+    ApplicationSummary,
+    ApplicationView,
+    GeneratedForm,
+    LocalizedText,
+    MaterialView,
+    Problem,
+    UploadTicket,
+    UploadView,
+)
 from intake.windows import ServiceClosed, require_open, shown, upload_window
 
 MAX_UPLOADS_PER_APPLICATION = 200

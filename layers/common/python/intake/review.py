@@ -20,17 +20,10 @@ from intake.applications import build_view, form_key, program_or_422, today_in
 from intake.auth import Caller
 from intake.errors import Conflict, NotFound, Unprocessable
 from intake.ids import ID_PATTERN
-from intake.models import (
-    STATUS_LABELS,
-    Application,
-    ApplicationStatus,
-    ApplicationSummary,
-    ApplicationView,
-    Decision,
-    Upload,
-)
+from intake.models import STATUS_LABELS, Application, ApplicationStatus, Decision, Upload
 from intake.ports import ApplicationStore, Clock, Presigner
 from intake.programs import Program, ProgramCatalogue
+from intake.views import ApplicationSummary, ApplicationView
 from intake.windows import require_open
 
 DOWNLOAD_URL_TTL = timedelta(minutes=5)
