@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from intake.checks import CheckResult, FileSpec
+from intake.checks.inspection import InspectionReport
+from intake.findings import Finding
 from intake.programs import load_catalogue
 
 
@@ -45,3 +47,18 @@ def set_clock(monkeypatch: Any, directory: Any, moment: str) -> None:
     path = directory / "clock-offset"
     clock.write_offset(path, datetime.fromisoformat(moment))
     monkeypatch.setenv(clock.OFFSET_FILE_VARIABLE, str(path))
+
+
+# Reading an inspection report: the findings of one code, the one finding, the errors.
+def found(r: InspectionReport, code: str) -> list[Finding]:
+    return [f for f in r.findings if f.code == code]
+
+
+def only(r: InspectionReport, code: str) -> Finding:
+    hits = found(r, code)
+    assert len(hits) == 1, [(f.code, f.severity) for f in r.findings]
+    return hits[0]
+
+
+def errors(r: InspectionReport) -> list[str]:
+    return [f.code for f in r.findings if f.severity == "error"]

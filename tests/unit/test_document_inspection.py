@@ -18,29 +18,15 @@ import pytest
 
 from inspect_upload.documents import inspect_document
 from intake.checks.inspection import DocumentRules, InspectionReport
-from intake.findings import Finding
 from tests import documents as docs
 from tests.documents import CHSI_RULES, CSCSE_RULES, ID_CARD_RULES, SCAN_RULES, SOCIAL_INSURANCE_RULES
+from tests.support import errors, found, only
 
 ALL_RULES = ("CG-MAT-1", "CG-MAT-3", "PG-MAT-8", "PG-MAT-11", "PG-MAT-12")
 
 
 def report(name: str) -> InspectionReport:
     return docs.report(name)
-
-
-def found(r: InspectionReport, code: str) -> list[Finding]:
-    return [f for f in r.findings if f.code == code]
-
-
-def only(r: InspectionReport, code: str) -> Finding:
-    hits = found(r, code)
-    assert len(hits) == 1, [(f.code, f.severity) for f in r.findings]
-    return hits[0]
-
-
-def errors(r: InspectionReport) -> list[str]:
-    return [f.code for f in r.findings if f.severity == "error"]
 
 
 def overlap(a: list[int], b: tuple[int, int, int, int] | list[int]) -> float:

@@ -17,9 +17,9 @@ import pytest
 from inspect_upload import face as face_module
 from inspect_upload.face import inspect_face
 from intake.checks.inspection import FaceRules, InspectionReport, Range
-from intake.findings import Finding
 from tests import photos
 from tests.photos import CHECKS, ED_RULES, PG_RULES, Case
+from tests.support import errors, found, only
 
 
 @functools.cache
@@ -34,20 +34,6 @@ def case(name: str) -> Case:
 
 def report(name: str) -> InspectionReport:
     return _outcomes()[name].report
-
-
-def found(r: InspectionReport, code: str) -> list[Finding]:
-    return [f for f in r.findings if f.code == code]
-
-
-def only(r: InspectionReport, code: str) -> Finding:
-    hits = found(r, code)
-    assert len(hits) == 1, [(f.code, f.severity) for f in r.findings]
-    return hits[0]
-
-
-def errors(r: InspectionReport) -> list[str]:
-    return [f.code for f in r.findings if f.severity == "error"]
 
 
 # ------------------------------------------------------------------------------------------------ good photos

@@ -17,6 +17,7 @@ from intake.checks.spec import FileSpec
 from intake.findings import Finding, warning
 from intake.observability import logger
 
+
 def decode(data: bytes) -> np.ndarray:
     """RGB pixels of the image as displayed (EXIF orientation applied), at full resolution. The inspections
     import their libraries when first needed, so a photo never loads the document readers and the reverse."""

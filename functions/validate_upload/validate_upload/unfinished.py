@@ -11,30 +11,16 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from intake import clock
-from intake.blobs import UploadsBucket
 from intake.inspections import InspectionRequest, InspectionService
 from intake.observability import logger, metrics
-from intake.programs import load_catalogue
-from intake.settings import InspectorSettings, load_settings
 from intake.sqs import SqsMessage, handle_each, receive_count
-from intake.store import IntakeStore
 
-
-@cache
-def service() -> InspectionService:
-    settings = load_settings(InspectorSettings)
-    return InspectionService(
-        store=IntakeStore(boto3.resource("dynamodb").Table(settings.table_name)),
-        objects=UploadsBucket(boto3.client("s3"), settings.bucket_name),
-        catalogue=load_catalogue(),
-        clock=clock.now,
-    )
+# one per container, built on the first message
+service = cache(InspectionService.from_environment)
 
 
 def record_handler(record: SqsMessage) -> None:

@@ -80,6 +80,22 @@ class InspectionService:
         self._catalogue = catalogue
         self._clock = clock
 
+    @classmethod
+    def from_environment(cls) -> InspectionService:
+        """The service on the deployed resources named by the function's environment (InspectorSettings)."""
+        import boto3
+
+        from intake import clock
+        from intake.blobs import UploadsBucket
+        from intake.programs import load_catalogue
+        from intake.settings import InspectorSettings, load_settings
+        from intake.store import IntakeStore
+
+        settings = load_settings(InspectorSettings)
+        return cls(store=IntakeStore(boto3.resource("dynamodb").Table(settings.table_name)),
+                   objects=UploadsBucket(boto3.client("s3"), settings.bucket_name),
+                   catalogue=load_catalogue(), clock=clock.now)
+
     def inspect(self, request: InspectionRequest, inspector: Inspector) -> InspectionOutcome:
         return self._answer(request, lambda inspection, spec: inspector(
             self._objects.read(request.key, request.version_id), inspection, spec))
