@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from intake.errors import DomainError
 from intake.observability import logger, metrics, tracer
 from intake_api.errors import error_response, field_errors
-from intake_api.routes import applications, programs, staff
+from intake_api.routes import applications, pages, programs, staff
 
 API_TITLE = "intake API"
 API_VERSION = "1.0.0"
@@ -29,6 +29,7 @@ app = APIGatewayRestResolver(
 app.include_router(applications.router)
 app.include_router(programs.router)
 app.include_router(staff.router)
+app.include_router(pages.router)
 
 
 def openapi_document() -> str:

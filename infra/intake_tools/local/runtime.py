@@ -271,9 +271,28 @@ class LocalStack:
         )
 
     def _admin(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
-        """The local-only routes under ``/_local/`` (not part of the template's API)."""
-        if path.rstrip("/") != "/_local/clock":
-            return 404, {"message": f"no local route {path}; there is /_local/clock"}
+        """The local-only routes under ``/_local/`` (not part of the template's API): the clock, and the SMS
+        outbox (every text the notifier sent through moto's SNS, newest first, numbers masked)."""
+        route = path.rstrip("/")
+        if route == "/_local/sms":
+            if method != "GET":
+                return 405, {"message": f"{method} /_local/sms: use GET"}
+            return 200, {"messages": self.sms_outbox()}
+        if route != "/_local/clock":
+            return 404, {"message": f"no local route {path}; there are /_local/clock and /_local/sms"}
+        return self._clock_admin(method, body)
+
+    def sms_outbox(self) -> list[dict[str, str]]:
+        from moto.sns.models import sns_backends
+
+        from intake.observability import mask_phone
+
+        assert self.deployment is not None
+        sent = sns_backends[self.deployment.account_id][self.region].sms_messages
+        return [{"message_id": message_id, "phone": mask_phone(phone), "text": text}
+                for message_id, (phone, text) in reversed(list(sent.items()))]
+
+    def _clock_admin(self, method: str, body: bytes) -> tuple[int, dict[str, Any]]:
         clock = self.clock
         if clock is None:
             return 503, {"message": "the local stack is not running"}

@@ -10,7 +10,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from intake.ids import ID_PATTERN
 from intake.models import ApplicationStatus
 from intake.observability import logger
-from intake.review import DecisionRequest, DownloadLink, QueuePage, StatusCounts
+from intake.ports import QueueFilter
+from intake.review import BatchApproval, BatchResult, DecisionRequest, DownloadLink, QueuePage, StatusCounts
 from intake.views import ApplicationView
 from intake_api import deps
 from intake_api.routes.applications import ERRORS
@@ -30,9 +31,13 @@ def queue(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     clean_only: Annotated[bool, Query(description="only those whose machine checks all passed")] = False,
     overdue_only: Annotated[bool, Query(description="only those waiting longer than the review SLA")] = False,
+    q: Annotated[str, Query(max_length=60, description="an application id, or part of the applicant's name")] = "",
+    finding: Annotated[str, Query(max_length=60, description="only those with this finding code at submission")] = "",
+    category: Annotated[str, Query(max_length=60, description="only those in this applicant category")] = "",
 ) -> QueuePage:
+    filters = QueueFilter(text=q.strip(), finding=finding.strip(), category=category.strip())
     return deps.review().queue(deps.caller(router), program_id, status, cursor=cursor, limit=limit,
-                               clean_only=clean_only, overdue_only=overdue_only)
+                               clean_only=clean_only, overdue_only=overdue_only, filters=filters)
 
 
 @router.get("/staff/counts", summary="How many applications are in each status", responses=STAFF_ERRORS)
@@ -47,6 +52,15 @@ def decide(application_id: ApplicationId, request: Annotated[DecisionRequest, Bo
     view = deps.review().decide(application_id, request, deps.caller(router))
     logger.info("decision", extra={"application_id": application_id, "action": request.action})
     return view
+
+
+@router.post("/staff/batch-approve",
+             summary="Approve many applications whose machine checks and rules all passed; each on its version",
+             responses=STAFF_ERRORS)
+def batch_approve(request: Annotated[BatchApproval, Body()]) -> BatchResult:
+    result = deps.review().batch_approve(request, deps.caller(router))
+    logger.info("batch approval", extra={"approved": result.approved, "refused": result.refused})
+    return result
 
 
 @router.get("/staff/applications/<application_id>/materials/<material_id>/uploads/<upload_id>/download-url",

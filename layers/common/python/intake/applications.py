@@ -125,11 +125,13 @@ class ApplicationService:
                 f"暂不能提交：{len(blocking)} 项问题", f"cannot submit yet: {len(blocking)} problems",
                 code="submit.blocked", reasons=[p.model_dump(mode="json") for p in blocking],
             )
-        clean = all(not (m.latest and m.latest.findings) for m in view.materials if m.requirement == "required")
+        required = [m.latest for m in view.materials if m.requirement == "required" and m.latest]
+        codes = sorted({f.code for upload in required for f in upload.findings})
         submitted = self._store.change_status(
             app, to, action=action, actor=caller.sub or "", role=caller.role, now=self._clock(),
             reason="submitted by the applicant",
-            changes={"checks_clean": clean, "submitted_at": self._clock().isoformat(), "supplement_notes": {}},
+            changes={"checks_clean": not codes, "finding_codes": codes, "categories": view.assessment.categories,
+                     "submitted_at": self._clock().isoformat(), "supplement_notes": {}},
         )
         return self._view(submitted, uploads, program, caller)
 
@@ -321,6 +323,16 @@ def material_view(material: MaterialDef, program: Program, uploads: list[Upload]
     if requirement.requirement == "waived":
         state = "waived"
     spec = program.spec_for(material)
+
+    def shown(upload: Upload) -> UploadView:
+        return UploadView(
+            upload_id=upload.upload_id, state=upload.state,
+            uploaded_at=upload.object.event_time if upload.object else None,
+            checked_at=upload.checked_at, size=upload.object.size if upload.object else None,
+            findings=upload.result.findings if upload.result else [],
+            facts=upload.result.facts.model_dump() if upload.result else None,
+        )
+
     return MaterialView(
         id=material.id,
         name=LocalizedText(zh=material.name_zh, en=material.name_en),
@@ -331,12 +343,7 @@ def material_view(material: MaterialDef, program: Program, uploads: list[Upload]
         rules=list(material.rules),
         accepts=list(spec.mime_types),
         max_bytes=spec.max_bytes,
-        latest=None if latest is None else UploadView(
-            upload_id=latest.upload_id, state=latest.state,
-            uploaded_at=latest.object.event_time if latest.object else None,
-            checked_at=latest.checked_at, size=latest.object.size if latest.object else None,
-            findings=latest.result.findings if latest.result else [],
-            facts=latest.result.facts.model_dump() if latest.result else None,
-        ),
+        latest=None if latest is None else shown(latest),
         previous_uploads=max(len(arrived) - 1, 0),
+        earlier=[shown(u) for u in reversed(arrived[:-1])],
     )

@@ -60,6 +60,10 @@ class Application(BaseModel):
     decision: Decision | None = None
     checks_clean: bool | None = None
     """At the last submission: every machine check passed without even a warning."""
+    finding_codes: list[str] = Field(default_factory=list)
+    """At the last submission: the codes of the findings on the required materials (staff filter on them)."""
+    categories: list[str] = Field(default_factory=list)
+    """At the last submission: the applicant categories the profile puts the application in."""
 
 
 class Decision(BaseModel):

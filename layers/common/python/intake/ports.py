@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -10,6 +11,18 @@ from intake.checks.models import CheckResult
 from intake.models import Application, HistoryEvent, StoredObject, Upload
 
 Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a reviewer narrows the queue to; empty means no filter."""
+
+    text: str = ""
+    """An application id, or part of the applicant's name."""
+    finding: str = ""
+    """A finding code on a required material at submission (e.g. face.eye_line)."""
+    category: str = ""
+    """An applicant category of the program (e.g. fresh_graduate)."""
 
 
 class ApplicationStore(Protocol):
@@ -25,7 +38,8 @@ class ApplicationStore(Protocol):
     def history(self, application_id: str) -> list[HistoryEvent]: ...
     def queue(self, program_id: str, status: str, *, limit: int, cursor: dict[str, Any] | None = None,
               entered_before: datetime | None = None,
-              clean_only: bool = False) -> tuple[list[Application], dict[str, Any] | None]: ...
+              clean_only: bool = False, filters: QueueFilter | None = None,
+              ) -> tuple[list[Application], dict[str, Any] | None]: ...
     def count(self, program_id: str, status: str) -> int: ...
     def owned_by(self, owner: str) -> list[Application]: ...
 

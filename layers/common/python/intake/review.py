@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field, model_validator
 from intake import workflow
 from intake.applications import build_view, form_key, program_or_422, today_in
 from intake.auth import Caller
-from intake.errors import Conflict, NotFound, Unprocessable
+from intake.errors import Conflict, DomainError, NotFound, Unprocessable
 from intake.ids import ID_PATTERN
 from intake.models import STATUS_LABELS, Application, ApplicationStatus, Decision, Upload
-from intake.ports import ApplicationStore, Clock, Presigner
+from intake.ports import ApplicationStore, Clock, Presigner, QueueFilter
 from intake.programs import Program, ProgramCatalogue
 from intake.views import ApplicationSummary, ApplicationView
 from intake.windows import require_open
@@ -66,6 +66,34 @@ class StatusCounts(BaseModel):
     program_id: str
     counts: dict[str, int]
     review_sla_hours: int | None
+
+
+class BatchItem(BaseModel):
+    id: str = Field(pattern=ID_PATTERN)
+    version: int = Field(ge=1, description="The version the reviewer saw in the queue.")
+
+
+class BatchApproval(BaseModel):
+    """Approve many at once: only applications whose machine checks all passed at submission."""
+
+    model_config = {"extra": "forbid"}
+
+    items: list[BatchItem] = Field(min_length=1, max_length=MAX_PAGE)
+
+
+class BatchOutcome(BaseModel):
+    id: str
+    approved: bool
+    code: str | None = None
+    """Why it was not approved (application.version, batch.not_clean, …)."""
+    message_zh: str | None = None
+    message_en: str | None = None
+
+
+class BatchResult(BaseModel):
+    approved: int
+    refused: int
+    outcomes: list[BatchOutcome]
 
 
 class DownloadLink(BaseModel):
@@ -119,6 +147,26 @@ class ReviewService:
         )
         return build_view(decided, uploads, program, today=today_in(program, now), caller=caller)
 
+    def batch_approve(self, request: BatchApproval, caller: Caller) -> BatchResult:
+        """Each item is decided alone, on the version the reviewer saw, and only if every machine check and
+        rule passed at submission; one refusal stops nothing else."""
+        caller.require_staff()
+        outcomes = []
+        for item in request.items:
+            try:
+                app, _ = self._load(item.id)
+                if not app.checks_clean or app.status != "pending_review":
+                    raise Conflict("该申请有待人工核对的问题，不能批量通过",
+                                   "this application has findings to check by hand; it cannot be batch-approved",
+                                   code="batch.not_clean")
+                self.decide(item.id, DecisionRequest(action="approve", version=item.version), caller)
+                outcomes.append(BatchOutcome(id=item.id, approved=True))
+            except DomainError as exc:
+                outcomes.append(BatchOutcome(id=item.id, approved=False, code=exc.code,
+                                             message_zh=exc.message_zh, message_en=exc.message_en))
+        approved = sum(o.approved for o in outcomes)
+        return BatchResult(approved=approved, refused=len(outcomes) - approved, outcomes=outcomes)
+
     def _generate_forms(self, app: Application, uploads: list[Upload], program: Program, now: datetime) -> None:
         """CG-FLOW-2: render and store the program's forms before the approval is written, so an approved
         application always has them (rendering again on a retried approval just replaces them)."""
@@ -136,7 +184,7 @@ class ReviewService:
             self._objects.put(form_key(app, form.id), data, "application/pdf")
 
     def queue(self, caller: Caller, program_id: str, status: str, *, cursor: str | None = None, limit: int = 50,
-              clean_only: bool = False, overdue_only: bool = False) -> QueuePage:
+              clean_only: bool = False, overdue_only: bool = False, filters: QueueFilter | None = None) -> QueuePage:
         caller.require_staff()
         program = program_or_422(self._catalogue, program_id)
         if status not in STATUS_LABELS:
@@ -147,7 +195,7 @@ class ReviewService:
         before = now - sla if overdue_only and sla else None
         apps, last_key = self._store.queue(program.id, status, limit=max(1, min(limit, MAX_PAGE)),
                                            cursor=_decode_cursor(cursor), entered_before=before,
-                                           clean_only=clean_only)
+                                           clean_only=clean_only, filters=filters)
         items = []
         for app in apps:
             since = app.status_since or app.created_at

@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 from intake.checks.models import CheckResult
 from intake.errors import Conflict, LimitReached, NotFound
 from intake.models import STATUS_LABELS, Application, HistoryEvent, StoredObject, Upload
+from intake.ports import QueueFilter
 
 UNCLAIMED_UPLOAD_TTL = timedelta(days=2)
 """An issued upload whose object never arrives is forgotten after this long."""
@@ -164,17 +165,37 @@ class IntakeStore:
 
     def queue(self, program_id: str, status: str, *, limit: int, cursor: dict[str, Any] | None = None,
               entered_before: datetime | None = None,
-              clean_only: bool = False) -> tuple[list[Application], dict[str, Any] | None]:
-        """Applications of a program in a status, longest waiting first: one Query on GSI1, one page."""
+              clean_only: bool = False, filters: QueueFilter | None = None,
+              ) -> tuple[list[Application], dict[str, Any] | None]:
+        """Applications of a program in a status, longest waiting first: one Query on GSI1, one page.
+
+        Filters narrow the page after it is read (DynamoDB's filter expressions), so a page may hold fewer
+        than `limit` items and still have a next one."""
         key = "GSI1PK = :pk" + (" AND GSI1SK < :before" if entered_before else "")
         values: dict[str, Any] = {":pk": _status_key(program_id, status)}
         if entered_before:
             values[":before"] = entered_before.isoformat()
         kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": key, "Limit": limit,
                                   "ExpressionAttributeValues": values, "ScanIndexForward": True}
+        conditions, names = [], {}
         if clean_only:
-            kwargs["FilterExpression"] = "checks_clean = :clean"
+            conditions.append("checks_clean = :clean")
             values[":clean"] = True
+        if filters and filters.finding:
+            conditions.append("contains(finding_codes, :finding)")
+            values[":finding"] = filters.finding
+        if filters and filters.category:
+            conditions.append("contains(categories, :category)")
+            values[":category"] = filters.category
+        if filters and filters.text:
+            # an application id exactly, or a part of the applicant's name
+            conditions.append("(id = :text OR contains(applicant.#name, :text))")
+            values[":text"] = filters.text
+            names["#name"] = "name"
+        if conditions:
+            kwargs["FilterExpression"] = " AND ".join(conditions)
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
         if cursor:
             kwargs["ExclusiveStartKey"] = cursor
         page = self._table.query(**kwargs)

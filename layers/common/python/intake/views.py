@@ -44,6 +44,7 @@ class MaterialView(BaseModel):
     max_bytes: int
     latest: UploadView | None
     previous_uploads: int = Field(description="Earlier uploads of this material that no longer count.")
+    earlier: list[UploadView] = Field(default_factory=list, description="Those uploads, newest first.")
 
 
 class ApplicationView(BaseModel):
@@ -94,6 +95,8 @@ class ApplicationSummary(BaseModel):
     status_since: datetime | None
     checks_clean: bool | None
     version: int
+    finding_codes: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, app: Application, program: Any = None) -> ApplicationSummary:
@@ -101,7 +104,8 @@ class ApplicationSummary(BaseModel):
         return cls(id=app.id, program_id=app.program_id, status=app.status,
                    status_label=LocalizedText(zh=zh, en=en), applicant=app.applicant, created_at=app.created_at,
                    submitted_at=app.submitted_at, status_since=app.status_since or app.created_at,
-                   checks_clean=app.checks_clean, version=app.version)
+                   checks_clean=app.checks_clean, version=app.version,
+                   finding_codes=app.finding_codes, categories=app.categories)
 
 
 class Problem(BaseModel):
