@@ -70,6 +70,15 @@ def call_api(method: str, path: str, body: Any = None, raw_body: str | None = No
              caller: dict[str, str] | None = APPLICANT_A, query: dict[str, str] | None = None) -> tuple[int, Any]:
     """Build a REST proxy event (shaped like events/apigateway/*.json) and call the API handler. `caller`'s
     claims go where API Gateway's Cognito authorizer puts them; None is an anonymous caller."""
+    response = api_response(method, path, body, raw_body, caller, query)
+    text = response["body"]
+    return response["statusCode"], json.loads(text) if text else None
+
+
+def api_response(method: str, path: str, body: Any = None, raw_body: str | None = None,
+                 caller: dict[str, str] | None = APPLICANT_A, query: dict[str, str] | None = None,
+                 ) -> dict[str, Any]:
+    """The handler's whole proxy response (status, headers, body as text) for a request like `call_api`'s."""
     from intake_api.handler import lambda_handler
 
     resource, params = path, None
@@ -86,9 +95,7 @@ def call_api(method: str, path: str, body: Any = None, raw_body: str | None = No
     if caller is not None:
         ev["requestContext"]["authorizer"] = {"claims": dict(caller)}
     ev["body"] = raw_body if raw_body is not None else (None if body is None else json.dumps(body, ensure_ascii=False))
-    response = lambda_handler(ev, Context())
-    text = response["body"]
-    return response["statusCode"], json.loads(text) if text else None
+    return lambda_handler(ev, Context())
 
 
 def sqs_event_for(objects: list[dict[str, Any]] | list[str]) -> dict[str, Any]:

@@ -348,3 +348,81 @@ def test_cg_flow_2_approval_generates_the_forms_and_the_applicant_gets_links():
         if shutil.which("pdftotext"):
             text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
             assert "王芳" in text and "某市某区某街道办事处" in text
+
+
+def out_of_focus(data: bytes) -> bytes:
+    """The same scan, blurred enough to be doubtful but not refused: a warning for staff."""
+    import io
+
+    from PIL import Image, ImageFilter
+
+    out = io.BytesIO()
+    Image.open(io.BytesIO(data)).filter(ImageFilter.GaussianBlur(3)).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def queue_ids(**query):
+    status, page = call_api("GET", "/staff/queue", caller=REVIEWER, query={"program_id": SC, **query})
+    assert status == 200, page
+    return [item["id"] for item in page["items"]]
+
+
+def test_reviewers_narrow_the_queue_by_name_id_finding_and_clean_checks():
+    clean = submitted(name="王小明")
+    status, app = call_api("POST", "/applications", {"program_id": SC, "applicant": {"name": "李华",
+                                                                                     "phone": "13800138000"}},
+                           caller=APPLICANT_A)
+    call_api("PUT", f"/applications/{app['id']}/profile", SC_PROFILE, caller=APPLICANT_A)
+    upload(app["id"], data=out_of_focus(CERTIFICATE))
+    status, warned = call_api("POST", f"/applications/{app['id']}/submit", caller=APPLICANT_A)
+    assert status == 200, warned
+    warnings = {f["code"] for f in warned["materials"][0]["latest"]["findings"]}
+    assert "image.maybe_blurred" in warnings
+
+    assert queue_ids(q="小明") == [clean["id"]]           # part of the name
+    assert queue_ids(q=warned["id"]) == [warned["id"]]    # the application id
+    assert queue_ids(finding="image.maybe_blurred") == [warned["id"]]
+    assert queue_ids(clean_only="true") == [clean["id"]]
+    assert queue_ids(q="nobody") == []
+    _, page = call_api("GET", "/staff/queue", caller=REVIEWER, query={"program_id": SC})
+    item = next(i for i in page["items"] if i["id"] == warned["id"])
+    assert item["finding_codes"] == sorted(warnings) and item["checks_clean"] is False
+
+
+@pytest.mark.rule("PG-REV-1")
+def test_batch_approval_approves_only_clean_applications_on_the_version_seen():
+    first, second = submitted(name="甲"), submitted(name="乙")
+    status, app = call_api("POST", "/applications", {"program_id": SC, "applicant": {"name": "丙",
+                                                                                     "phone": "13800138000"}},
+                           caller=APPLICANT_A)
+    call_api("PUT", f"/applications/{app['id']}/profile", SC_PROFILE, caller=APPLICANT_A)
+    upload(app["id"], data=out_of_focus(CERTIFICATE))
+    _, warned = call_api("POST", f"/applications/{app['id']}/submit", caller=APPLICANT_A)
+
+    items = [{"id": first["id"], "version": first["version"]},
+             {"id": second["id"], "version": second["version"] - 1},   # a stale page
+             {"id": warned["id"], "version": warned["version"]}]
+    status, result = call_api("POST", "/staff/batch-approve", {"items": items}, caller=REVIEWER)
+    assert status == 200, result
+    assert result["approved"] == 1 and result["refused"] == 2
+    outcomes = {o["id"]: o for o in result["outcomes"]}
+    assert outcomes[first["id"]]["approved"] is True
+    assert outcomes[second["id"]]["code"] == "application.version"
+    assert outcomes[warned["id"]]["code"] == "batch.not_clean" and outcomes[warned["id"]]["message_zh"]
+    statuses = {i: call_api("GET", f"/applications/{i}", caller=REVIEWER)[1]["status"]
+                for i in (first["id"], second["id"], warned["id"])}
+    assert statuses == {first["id"]: "approved", second["id"]: "pending_review", warned["id"]: "pending_review"}
+    status, _ = call_api("POST", "/staff/batch-approve", {"items": items}, caller=APPLICANT_A)
+    assert status == 403
+
+
+def test_a_replaced_upload_stays_visible_to_staff_as_an_earlier_upload():
+    view = submitted()
+    first_upload = view["materials"][0]["latest"]["upload_id"]
+    _, decided = decide(view["id"], view["version"], "request_supplement", notes={"score_certificate": "请重新扫描"})
+    upload(view["id"])
+    _, again = call_api("GET", f"/applications/{view['id']}", caller=REVIEWER)
+    material = again["materials"][0]
+    assert material["previous_uploads"] == 1
+    assert [u["upload_id"] for u in material["earlier"]] == [first_upload]
+    assert material["latest"]["upload_id"] != first_upload

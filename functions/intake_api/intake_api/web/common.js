@@ -124,10 +124,16 @@ let configPromise;
 
 /** The page's settings from /config.json: region, user pool, client, Cognito endpoint, local or not. */
 export function config() {
-  configPromise ??= fetch(new URL("config.json", apiBase())).then((r) => {
-    if (!r.ok) throw new Error(`config.json: HTTP ${r.status}`);
-    return r.json();
-  });
+  configPromise ??= fetch(new URL("config.json", apiBase()))
+    .catch((err) => { throw networkError(err); })
+    .then(async (r) => {
+      if (!r.ok) throw await errorFrom(r);
+      return r.json();
+    })
+    .catch((err) => {
+      configPromise = undefined; // ask again next time rather than keep the failure
+      throw err;
+    });
   return configPromise;
 }
 
