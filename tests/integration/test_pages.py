@@ -36,7 +36,7 @@ def test_each_page_and_everything_it_loads_is_served_without_signing_in(path):
     assert f"assets/{PAGES[path]}.js" in html
     assets = re.findall(r'(?:src|href)="assets/([^"]+)"', html)
     assert assets
-    for name in assets + ["common.js"]:
+    for name in [*assets, "common.js"]:
         served = api_response("GET", f"/assets/{name}", caller=None)
         assert served["statusCode"] == 200, name
         assert served["body"] == (WEB / name).read_text(encoding="utf-8")
