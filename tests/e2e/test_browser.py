@@ -202,13 +202,19 @@ def test_an_application_goes_from_sign_up_to_approval_in_the_browser(stack, brow
     page.click("#submit-application")
     page.wait_for_selector('#status[data-status="pending_review"]')
 
-    # --- the reviewer approves; the applicant sees 审核通过 ------------------------------------------------
+    # --- the reviewer approves from the keyboard alone; the applicant sees 审核通过 ---------------------------
     desk.reload()
     desk.select_option("#program", PROGRAM)
-    desk.locator(f'[data-application="{application_id}"]').click()
+    desk.locator(f'[data-application="{application_id}"]').wait_for()
+    desk.evaluate("document.activeElement.blur()")
+    desk.keyboard.press("j")          # the first application in the queue
+    desk.keyboard.press("Enter")      # open it
     desk.wait_for_selector("#decision-approve")
-    desk.click("#decision-approve")
-    desk.click("#decision-confirm")
+    desk.evaluate("document.activeElement.blur()")
+    desk.keyboard.press("a")          # approve…
+    desk.wait_for_selector("#decision-confirm")
+    assert desk.evaluate("document.activeElement.id") == "decision-confirm"
+    desk.keyboard.press("Enter")      # …and confirm
     expect_text(desk, "body", "审核通过")
     page.reload()
     page.wait_for_selector('#status[data-status="approved"]')
