@@ -4,7 +4,7 @@
 
 import {
   api, applyStaticText, clearMessages, config, confirmSignUp, h, isStaff, keepDraft, lang, postToS3,
-  resendCode, say, session, setLang, signIn, signOut, signUp, t, when,
+  resendCode, say, session, setLang, signIn, signOut, signUp, STATUS, t, when,
 } from "./common.js";
 
 const state = {
@@ -20,12 +20,6 @@ const state = {
   savedOnce: false,
 };
 
-const STATUS = {
-  draft: ["草稿", "draft", "muted"], pending_review: ["待审核", "pending review", "warn"],
-  approved: ["审核通过", "approved", "ok"], supplement_required: ["需补充材料", "materials to supplement", "bad"],
-  rejected: ["审核未通过", "failed review", "bad"], expired: ["已过期", "expired", "muted"],
-  abandoned: ["视为放弃", "abandoned", "muted"],
-};
 const STATE = { missing: ["未上传", "not uploaded", "muted"], checking: ["正在检查", "checking", "warn"],
   passed: ["已通过", "passed", "ok"], failed: ["未通过", "failed", "bad"], waived: ["已免交", "waived", "muted"] };
 const REQUIREMENT = { required: ["必须上传", "required"], optional: ["可选", "optional"],

@@ -35,6 +35,20 @@ export function applyStaticText(root = document) {
   }
 }
 
+// ------------------------------------------------------------------------------------------- vocabulary
+
+/** Application statuses (PG-REV-1): Chinese, English (as the API's status_label) and the badge tone; in the
+ * order a reviewer works through them. */
+export const STATUS = {
+  pending_review: ["待审核", "pending review", "warn"],
+  supplement_required: ["需补充材料", "materials to supplement", "warn"],
+  approved: ["审核通过", "approved", "ok"],
+  rejected: ["审核未通过", "failed review", "bad"],
+  draft: ["草稿", "draft", "muted"],
+  expired: ["已过期", "expired", "muted"],
+  abandoned: ["视为放弃", "abandoned", "muted"],
+};
+
 // ------------------------------------------------------------------------------------------- elements
 
 /** h("button", {class: "primary", onclick}, "text", child…): attributes starting with "on" are listeners. */

@@ -3,16 +3,11 @@
 
 import {
   api, ApiError, apiBase, applyStaticText, bytes, clearMessages, config, h, isStaff, lang, s, say, session, setLang,
-  signIn, signOut, t, when,
+  signIn, signOut, STATUS, t, when,
 } from "./common.js";
 
 // ------------------------------------------------------------------------------------------- vocabulary
 
-const STATUSES = {
-  pending_review: ["待审核", "pending review", "warn"], supplement_required: ["需补充材料", "to supplement", "warn"],
-  approved: ["审核通过", "approved", "ok"], rejected: ["审核未通过", "failed review", "bad"],
-  draft: ["草稿", "draft", "muted"], expired: ["已过期", "expired", "muted"], abandoned: ["视为放弃", "abandoned", "muted"],
-};
 const ACTIONS = {
   approve: ["通过", "approve"], request_supplement: ["要求补充材料", "request a supplement"], reject: ["驳回", "reject"],
   submit: ["提交", "submit"], resubmit: ["补充后重新提交", "resubmit"], expire: ["逾期", "expire"],
@@ -59,7 +54,7 @@ const PROGRAM_KEY = "intake.staff.program";
 const DRAFT_PREFIX = "intake.staff.draft.";
 
 const label = (pair) => (pair ? t(pair[0], pair[1]) : "");
-const statusText = (status) => label(STATUSES[status]) || status;
+const statusText = (status) => label(STATUS[status]) || status;
 const $ = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
 
@@ -81,7 +76,7 @@ function badge(kind, text) {
 }
 
 function statusBadge(status) {
-  return badge(STATUSES[status]?.[2] || "muted", statusText(status));
+  return badge(STATUS[status]?.[2] || "muted", statusText(status));
 }
 
 function waited(value) {
@@ -250,7 +245,7 @@ function fillFilters() {
   const f = state.filters;
   const categories = program()?.categories || [];
   fillPrograms();
-  options($("filter-status"), Object.keys(STATUSES).map((k) => [k, statusText(k)]), f.status);
+  options($("filter-status"), Object.keys(STATUS).map((k) => [k, statusText(k)]), f.status);
   options($("filter-category"), [["", t("全部类别", "all categories")],
     ...categories.map((c) => [c.id, t(c.name_zh, c.name_en)])], f.category);
   fillFindings();
@@ -328,7 +323,7 @@ function renderCounts() {
   fillPrograms();
   const counts = state.counts?.counts;
   const sla = state.counts?.review_sla_hours;
-  fill($("counts"), Object.keys(STATUSES).map((status) => h("button", {
+  fill($("counts"), Object.keys(STATUS).map((status) => h("button", {
     type: "button", class: `count${status === state.filters.status ? " current" : ""}`,
     dataset: { countStatus: status }, "aria-pressed": String(status === state.filters.status),
     onclick: () => { $("filter-status").value = status; onFilterChange(); },

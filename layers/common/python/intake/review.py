@@ -110,10 +110,17 @@ class ReviewService:
         self._catalogue = catalogue
         self._clock = clock
 
-    def decide(self, application_id: str, request: DecisionRequest, caller: Caller) -> ApplicationView:
+    def decide(self, application_id: str, request: DecisionRequest, caller: Caller, *,
+               only_clean: bool = False) -> ApplicationView:
+        """`only_clean`: refuse unless the application waits for review with every machine check passed at
+        submission (batch approval)."""
         caller.require_staff()
         app, uploads = self._load(application_id)
         program = program_or_422(self._catalogue, app.program_id)
+        if only_clean and (not app.checks_clean or app.status != "pending_review"):
+            raise Conflict("该申请有待人工核对的问题，不能批量通过",
+                           "this application has findings to check by hand; it cannot be batch-approved",
+                           code="batch.not_clean")
         if request.version != app.version:
             # Checked first: a reviewer deciding on a stale page learns who decided meanwhile.
             by = app.decision.model_dump(mode="json") if app.decision else None
@@ -154,12 +161,8 @@ class ReviewService:
         outcomes = []
         for item in request.items:
             try:
-                app, _ = self._load(item.id)
-                if not app.checks_clean or app.status != "pending_review":
-                    raise Conflict("该申请有待人工核对的问题，不能批量通过",
-                                   "this application has findings to check by hand; it cannot be batch-approved",
-                                   code="batch.not_clean")
-                self.decide(item.id, DecisionRequest(action="approve", version=item.version), caller)
+                self.decide(item.id, DecisionRequest(action="approve", version=item.version), caller,
+                            only_clean=True)
                 outcomes.append(BatchOutcome(id=item.id, approved=True))
             except DomainError as exc:
                 outcomes.append(BatchOutcome(id=item.id, approved=False, code=exc.code,
